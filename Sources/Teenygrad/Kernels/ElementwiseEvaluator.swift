@@ -1,0 +1,195 @@
+/// Runs elementwise, copy and reduce kernels tile by tile over an ``IterationPlan``.
+///
+/// A tile is a range of *units*: one unit is an output row (every output dim but the innermost) times one
+/// chunk of the innermost dim when that dim is an output dim. Reduction axes are never split across units,
+/// so every output element is computed by exactly one tile, in the same order at any thread count.
+struct ElementwiseEvaluator: @unchecked Sendable {
+  let plan: IterationPlan
+  let program: ElementwiseProgram
+  let reduceOp: ReduceOp?
+  let inputs: [(base: UnsafeRawPointer, dtype: DType)]
+  let output: UnsafeMutableRawPointer
+  let outputDType: DType
+
+  let rank: Int
+  let innerLen: Int
+  let innerIsReduce: Bool
+  /// Dims 0..<outerOutCount are output dims; then reduce dims up to rank - 1.
+  let outerOutCount: Int
+  let outerRows: Int
+  let reduceCombos: Int
+  let blocksPerRow: Int
+  let chunk = ElementwiseProgram.chunk
+
+  init(kernel: Kernel, buffers: [Buffer]) {
+    plan = IterationPlan(kernel)
+    program = ElementwiseProgram(kernel.expr)
+    reduceOp = kernel.reduceOp
+    inputs = kernel.inputs.map { (UnsafeRawPointer(buffers[$0.buffer].raw), $0.dtype) }
+    output = buffers[kernel.output].raw
+    outputDType = kernel.outputDType
+    rank = plan.shape.count
+    innerLen = plan.shape[rank - 1]
+    innerIsReduce = plan.reduce[rank - 1]
+    outerOutCount = plan.reduce.dropLast().filter { !$0 }.count
+    outerRows = plan.shape[0..<outerOutCount].reduce(1, *)
+    reduceCombos = plan.shape[outerOutCount..<(rank - 1)].reduce(1, *)
+    blocksPerRow = innerIsReduce ? 1 : (innerLen + chunk - 1) / chunk
+  }
+
+  var unitCount: Int { outerRows * blocksPerRow }
+
+  /// Work of one unit in lane-ops, for the tiler.
+  var unitCost: Int {
+    let lanes = innerIsReduce ? innerLen : Swift.min(innerLen, chunk)
+    return Swift.max(1, reduceCombos * lanes * Swift.max(1, program.instructions.count))
+  }
+
+  /// Floats of scratch one worker needs.
+  var scratchFloats: Int { (program.registerCount + 1) * chunk }
+
+  func run(units: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+    var idx = [Int](repeating: 0, count: rank)
+    var kernelIdx = [Int](repeating: 0, count: plan.kernelRank)
+    var rowOffsets = [Int](repeating: 0, count: inputs.count)
+    var rowValid = [Bool](repeating: true, count: inputs.count)
+    let acc = scratch + program.registerCount * chunk
+    for unit in units {
+      let row = unit / blocksPerRow
+      let block = unit % blocksPerRow
+      unravel(row, into: &idx, dims: 0..<outerOutCount)
+      var outOffset = 0
+      for d in 0..<outerOutCount { outOffset += idx[d] * plan.outStrides[d] }
+      let j0 = innerIsReduce ? 0 : block * chunk
+      let width = innerIsReduce ? innerLen : Swift.min(chunk, innerLen - j0)
+      var scalarAcc: Double = reduceOp == .max ? -.infinity : 0
+      var maxAcc: Float = -.infinity
+      if reduceOp != nil && !innerIsReduce { ElementwiseOps.fill(acc, reduceOp == .max ? -.infinity : 0, width) }
+      for combo in 0..<reduceCombos {
+        unravel(combo, into: &idx, dims: outerOutCount..<(rank - 1))
+        computeRowOffsets(idx, &rowOffsets, &rowValid)
+        var j = j0
+        while j < j0 + width {
+          let n = Swift.min(chunk, j0 + width - j)
+          let result = evaluate(idx: &idx, kernelIdx: &kernelIdx, rowOffsets, rowValid, j, n, scratch)
+          switch reduceOp {
+          case nil:
+            store(result, at: outOffset + j * plan.outStrides[rank - 1], stride: plan.outStrides[rank - 1], n)
+          case .sum?:
+            if innerIsReduce { scalarAcc += Double(ReduceChunk.sum(result, n)) } else { ReduceChunk.accumulateSum(acc, result, n) }
+          case .max?:
+            if innerIsReduce { maxAcc = ReduceChunk.combineMax(maxAcc, ReduceChunk.max(result, n)) } else { ReduceChunk.accumulateMax(acc, result, n) }
+          }
+          j += n
+        }
+      }
+      switch reduceOp {
+      case nil: break
+      case .sum?:
+        if innerIsReduce { ElementIO.store(output, outputDType, outOffset, Float(scalarAcc)) }
+        else { store(acc, at: outOffset + j0 * plan.outStrides[rank - 1], stride: plan.outStrides[rank - 1], width) }
+      case .max?:
+        if innerIsReduce { ElementIO.store(output, outputDType, outOffset, maxAcc) }
+        else { store(acc, at: outOffset + j0 * plan.outStrides[rank - 1], stride: plan.outStrides[rank - 1], width) }
+      }
+    }
+  }
+
+  @inline(__always)
+  private func unravel(_ flat: Int, into idx: inout [Int], dims: Range<Int>) {
+    var rest = flat
+    for d in dims.reversed() {
+      idx[d] = rest % plan.shape[d]
+      rest /= plan.shape[d]
+    }
+  }
+
+  private func computeRowOffsets(_ idx: [Int], _ offsets: inout [Int], _ valid: inout [Bool]) {
+    for i in inputs.indices {
+      guard case .strided(let offset, let strides, let mask) = plan.access[i] else { continue }
+      var o = offset
+      var ok = true
+      for d in 0..<(rank - 1) {
+        o += idx[d] * strides[d]
+        if let mask, !mask[d].contains(idx[d]) { ok = false }
+      }
+      offsets[i] = o
+      valid[i] = ok
+    }
+  }
+
+  private func evaluate(idx: inout [Int], kernelIdx: inout [Int], _ rowOffsets: [Int], _ rowValid: [Bool],
+                        _ j: Int, _ n: Int, _ regs: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
+    for instruction in program.instructions {
+      switch instruction {
+      case .load(let input, let dst):
+        let r = regs + dst * chunk
+        switch plan.access[input] {
+        case .strided(_, let strides, let mask):
+          load(input, rowOffsets[input], rowValid[input], strides[rank - 1], mask?[rank - 1], j, n, r)
+        case .general(let st):
+          loadGeneral(input, st, &idx, &kernelIdx, j, n, r)
+        }
+      case .const(let v, let dst):
+        ElementwiseOps.fill(regs + dst * chunk, v, n)
+      case .unary(let op, let src, let dst):
+        ElementwiseOps.unary(op, regs + src * chunk, regs + dst * chunk, n)
+      case .binary(let op, let lhs, let rhs, let dst):
+        ElementwiseOps.binary(op, regs + lhs * chunk, regs + rhs * chunk, regs + dst * chunk, n)
+      case .select(let cond, let lhs, let rhs, let dst):
+        ElementwiseOps.select(regs + cond * chunk, regs + lhs * chunk, regs + rhs * chunk, regs + dst * chunk, n)
+      }
+    }
+    return regs + program.result * chunk
+  }
+
+  @inline(__always)
+  private func load(_ input: Int, _ rowOffset: Int, _ rowValid: Bool, _ stride: Int, _ innerMask: Range<Int>?,
+                    _ j: Int, _ n: Int, _ dst: UnsafeMutablePointer<Float>) {
+    guard rowValid else { ElementwiseOps.fill(dst, 0, n); return }
+    var lo = 0, hi = n
+    if let m = innerMask {
+      lo = Swift.min(Swift.max(m.lowerBound - j, 0), n)
+      hi = Swift.max(Swift.min(m.upperBound - j, n), lo)
+      if lo > 0 { (dst).update(repeating: 0, count: lo) }
+      if hi < n { (dst + hi).update(repeating: 0, count: n - hi) }
+    }
+    guard hi > lo else { return }
+    let (base, dtype) = inputs[input]
+    let start = rowOffset + (j + lo) * stride
+    if dtype == .float32 {
+      let src = base.assumingMemoryBound(to: Float.self) + start
+      if stride == 1 {
+        (dst + lo).update(from: src, count: hi - lo)
+      } else if stride == 0 {
+        (dst + lo).update(repeating: src.pointee, count: hi - lo)
+      } else {
+        for l in lo..<hi { dst[l] = src[(l - lo) * stride] }
+      }
+    } else {
+      for l in lo..<hi { dst[l] = ElementIO.load(base, dtype, start + (l - lo) * stride) }
+    }
+  }
+
+  private func loadGeneral(_ input: Int, _ st: ShapeTracker, _ idx: inout [Int], _ kernelIdx: inout [Int],
+                           _ j: Int, _ n: Int, _ dst: UnsafeMutablePointer<Float>) {
+    for d in 0..<plan.kernelRank { kernelIdx[d] = 0 }
+    for d in 0..<(rank - 1) where plan.order[d] >= 0 { kernelIdx[plan.order[d]] = idx[d] }
+    let innerDim = plan.order[rank - 1]
+    let (base, dtype) = inputs[input]
+    for l in 0..<n {
+      if innerDim >= 0 { kernelIdx[innerDim] = j + l }
+      if let b = st.bufferIndex(kernelIdx) { dst[l] = ElementIO.load(base, dtype, b) } else { dst[l] = 0 }
+    }
+  }
+
+  @inline(__always)
+  private func store(_ src: UnsafeMutablePointer<Float>, at offset: Int, stride: Int, _ n: Int) {
+    if outputDType == .float32 {
+      let dst = output.assumingMemoryBound(to: Float.self) + offset
+      if stride == 1 { dst.update(from: src, count: n) } else { for l in 0..<n { dst[l * stride] = src[l] } }
+    } else {
+      for l in 0..<n { ElementIO.store(output, outputDType, offset + l * stride, src[l]) }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// A kernel's fused expression flattened into register instructions. Each instruction runs over a whole chunk
+/// of lanes with a SIMD8 loop, so dispatch happens once per op per chunk, never per element.
+struct ElementwiseProgram: Sendable {
+  enum Instruction: Sendable {
+    case load(input: Int, dst: Int)
+    case const(Float, dst: Int)
+    case unary(UnaryOp, src: Int, dst: Int)
+    case binary(BinaryOp, lhs: Int, rhs: Int, dst: Int)
+    case select(cond: Int, lhs: Int, rhs: Int, dst: Int)
+  }
+
+  /// Lanes per register; a multiple of 8.
+  static let chunk = 512
+
+  private(set) var instructions: [Instruction] = []
+  private(set) var registerCount = 0
+  /// The register holding the result.
+  private(set) var result = 0
+
+  init(_ expr: KernelExpr) {
+    var memo: [KernelExpr: Int] = [:]
+    result = emit(expr, &memo)
+  }
+
+  private mutating func emit(_ e: KernelExpr, _ memo: inout [KernelExpr: Int]) -> Int {
+    if let r = memo[e] { return r }
+    let instruction: (Int) -> Instruction
+    switch e {
+    case .load(let i): instruction = { .load(input: i, dst: $0) }
+    case .const(let v): instruction = { .const(v, dst: $0) }
+    case .unary(let op, let a):
+      let ra = emit(a, &memo)
+      instruction = { .unary(op, src: ra, dst: $0) }
+    case .binary(let op, let a, let b):
+      let ra = emit(a, &memo), rb = emit(b, &memo)
+      instruction = { .binary(op, lhs: ra, rhs: rb, dst: $0) }
+    case .ternary(_, let c, let a, let b):
+      let rc = emit(c, &memo), ra = emit(a, &memo), rb = emit(b, &memo)
+      instruction = { .select(cond: rc, lhs: ra, rhs: rb, dst: $0) }
+    }
+    let dst = registerCount
+    registerCount += 1
+    instructions.append(instruction(dst))
+    memo[e] = dst
+    return dst
+  }
+}
+
+/// SIMD loops for each op over `n` lanes of registers (n rounded up to a multiple of 8; registers have room).
+enum ElementwiseOps {
+  typealias V = SIMD8<Float>
+
+  @inline(__always)
+  static func vectors(_ n: Int) -> Int { (n + 7) >> 3 }
+
+  static func fill(_ dst: UnsafeMutablePointer<Float>, _ v: Float, _ n: Int) {
+    let d = UnsafeMutableRawPointer(dst)
+    let splat = V(repeating: v)
+    for i in 0..<vectors(n) { d.storeBytes(of: splat, toByteOffset: i &* 32, as: V.self) }
+  }
+
+  static func unary(_ op: UnaryOp, _ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+    let count = vectors(n)
+    switch op {
+    case .neg:
+      for i in 0..<count { d.storeBytes(of: -s.load(fromByteOffset: i &* 32, as: V.self), toByteOffset: i &* 32, as: V.self) }
+    case .sqrt:
+      for i in 0..<count {
+        d.storeBytes(of: s.load(fromByteOffset: i &* 32, as: V.self).squareRoot(), toByteOffset: i &* 32, as: V.self)
+      }
+    case .exp2:
+      for i in 0..<count { d.storeBytes(of: VectorMath.exp2(s.load(fromByteOffset: i &* 32, as: V.self)), toByteOffset: i &* 32, as: V.self) }
+    case .log2:
+      for i in 0..<count { d.storeBytes(of: VectorMath.log2(s.load(fromByteOffset: i &* 32, as: V.self)), toByteOffset: i &* 32, as: V.self) }
+    case .sin:
+      for i in 0..<n { dst[i] = Foundation.sin(src[i]) }
+    case .cast(let dtype):
+      for i in 0..<n { dst[i] = ElementIO.quantize(src[i], to: dtype) }
+    }
+  }
+
+  static func binary(_ op: BinaryOp, _ lhs: UnsafeMutablePointer<Float>, _ rhs: UnsafeMutablePointer<Float>,
+                     _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    let a = UnsafeRawPointer(lhs), b = UnsafeRawPointer(rhs), d = UnsafeMutableRawPointer(dst)
+    let count = vectors(n)
+    @inline(__always) func run(_ f: (V, V) -> V) {
+      for i in 0..<count {
+        let o = i &* 32
+        d.storeBytes(of: f(a.load(fromByteOffset: o, as: V.self), b.load(fromByteOffset: o, as: V.self)), toByteOffset: o, as: V.self)
+      }
+    }
+    switch op {
+    case .add: run { $0 + $1 }
+    case .sub: run { $0 - $1 }
+    case .mul: run { $0 * $1 }
+    case .div: run { $0 / $1 }
+    case .max: run { VectorMath.maximum($0, $1) }
+    case .cmplt:
+      let one = V(repeating: 1), zero = V(repeating: 0)
+      run { zero.replacing(with: one, where: $0 .< $1) }
+    }
+  }
+
+  static func select(_ cond: UnsafeMutablePointer<Float>, _ lhs: UnsafeMutablePointer<Float>,
+                     _ rhs: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    let c = UnsafeRawPointer(cond), a = UnsafeRawPointer(lhs), b = UnsafeRawPointer(rhs), d = UnsafeMutableRawPointer(dst)
+    let zero = V(repeating: 0)
+    for i in 0..<vectors(n) {
+      let o = i &* 32
+      let m = c.load(fromByteOffset: o, as: V.self) .!= zero
+      let r = b.load(fromByteOffset: o, as: V.self).replacing(with: a.load(fromByteOffset: o, as: V.self), where: m)
+      d.storeBytes(of: r, toByteOffset: o, as: V.self)
+    }
+  }
+}

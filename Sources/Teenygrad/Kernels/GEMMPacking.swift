@@ -1,0 +1,142 @@
+/// Copies blocks of strided A and B operands into the micro-panel layouts the GEMM micro-kernel reads.
+///
+/// A block (rows x depth) becomes ceil(rows / 6) micro-panels of depth x 6; a B block (depth x cols)
+/// becomes ceil(cols / 16) micro-panels of depth x 16. Rows and columns past the block's edge are
+/// zero, so edge tiles run the same loop as full ones.
+enum GEMMPacking {
+  /// Packs A[row0 ..< row0 + rows, col0 ..< col0 + depth] into `dst`, which holds
+  /// `ceil(rows / 6) * 6 * depth` floats.
+  static func packA(
+    _ a: MatrixOperand, row0: Int, rows: Int, col0: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
+  ) {
+    let mr = F32GEMMTile.rows
+    var panel = dst
+    var i = 0
+    while i < rows {
+      let valid = min(mr, rows &- i)
+      let src = a.base + ((row0 &+ i) &* a.rowStride &+ col0 &* a.colStride)
+      if valid == mr && a.colStride == 1 {
+        packARowMajor(src, rowStride: a.rowStride, depth: depth, into: panel)
+      } else if valid == mr && a.rowStride == 1 {
+        packAColumnMajor(src, colStride: a.colStride, depth: depth, into: panel)
+      } else {
+        packAGeneral(src, a.rowStride, a.colStride, valid: valid, depth: depth, into: panel)
+      }
+      panel += mr &* depth
+      i &+= mr
+    }
+  }
+
+  /// Packs B[row0 ..< row0 + depth, col0 ..< col0 + cols] into `dst`, which holds
+  /// `ceil(cols / 16) * 16 * depth` floats.
+  static func packB(
+    _ b: MatrixOperand, row0: Int, depth: Int, col0: Int, cols: Int, into dst: UnsafeMutablePointer<Float>
+  ) {
+    let nr = F32GEMMTile.cols
+    var panel = dst
+    var j = 0
+    while j < cols {
+      let valid = min(nr, cols &- j)
+      let src = b.base + (row0 &* b.rowStride &+ (col0 &+ j) &* b.colStride)
+      if valid == nr && b.colStride == 1 {
+        packBRowMajor(src, rowStride: b.rowStride, depth: depth, into: panel)
+      } else if valid == nr && b.rowStride == 1 {
+        packBColumnMajor(src, colStride: b.colStride, depth: depth, into: panel)
+      } else {
+        packBGeneral(src, b.rowStride, b.colStride, valid: valid, depth: depth, into: panel)
+      }
+      panel += nr &* depth
+      j &+= nr
+    }
+  }
+
+  /// Six contiguous rows: each k step gathers one value from each row.
+  @inline(__always)
+  private static func packARowMajor(
+    _ src: UnsafePointer<Float>, rowStride: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
+  ) {
+    let r0 = src, r1 = src + rowStride, r2 = src + 2 &* rowStride
+    let r3 = src + 3 &* rowStride, r4 = src + 4 &* rowStride, r5 = src + 5 &* rowStride
+    var d = dst
+    for p in 0..<depth {
+      d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]
+      d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p]
+      d += 6
+    }
+  }
+
+  /// Column-major (transposed) A: each k step is six adjacent floats.
+  @inline(__always)
+  private static func packAColumnMajor(
+    _ src: UnsafePointer<Float>, colStride: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
+  ) {
+    var s = src
+    var d = dst
+    for _ in 0..<depth {
+      d[0] = s[0]; d[1] = s[1]; d[2] = s[2]
+      d[3] = s[3]; d[4] = s[4]; d[5] = s[5]
+      s += colStride
+      d += 6
+    }
+  }
+
+  private static func packAGeneral(
+    _ src: UnsafePointer<Float>, _ rowStride: Int, _ colStride: Int, valid: Int, depth: Int,
+    into dst: UnsafeMutablePointer<Float>
+  ) {
+    let mr = F32GEMMTile.rows
+    for p in 0..<depth {
+      let s = src + p &* colStride
+      let d = dst + p &* mr
+      for r in 0..<valid { d[r] = s[r &* rowStride] }
+      for r in valid..<mr { d[r] = 0 }
+    }
+  }
+
+  /// Row-major B: each k step is two 8-lane vectors copied from one row.
+  @inline(__always)
+  private static func packBRowMajor(
+    _ src: UnsafePointer<Float>, rowStride: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
+  ) {
+    var s = UnsafeRawPointer(src)
+    var d = UnsafeMutableRawPointer(dst)
+    let step = rowStride &* MemoryLayout<Float>.stride
+    for _ in 0..<depth {
+      let lo = s.loadUnaligned(as: SIMD8<Float>.self)
+      let hi = s.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+      d.storeBytes(of: lo, as: SIMD8<Float>.self)
+      d.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
+      s += step
+      d += 64
+    }
+  }
+
+  /// Column-major (transposed) B: sixteen contiguous columns, each scattered into its lane.
+  @inline(__always)
+  private static func packBColumnMajor(
+    _ src: UnsafePointer<Float>, colStride: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
+  ) {
+    let nr = F32GEMMTile.cols
+    for j in 0..<nr {
+      let s = src + j &* colStride
+      var d = dst + j
+      for p in 0..<depth {
+        d.pointee = s[p]
+        d += nr
+      }
+    }
+  }
+
+  private static func packBGeneral(
+    _ src: UnsafePointer<Float>, _ rowStride: Int, _ colStride: Int, valid: Int, depth: Int,
+    into dst: UnsafeMutablePointer<Float>
+  ) {
+    let nr = F32GEMMTile.cols
+    for p in 0..<depth {
+      let s = src + p &* rowStride
+      let d = dst + p &* nr
+      for j in 0..<valid { d[j] = s[j &* colStride] }
+      for j in valid..<nr { d[j] = 0 }
+    }
+  }
+}

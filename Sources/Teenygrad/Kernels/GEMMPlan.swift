@@ -1,0 +1,107 @@
+/// How one (batched) product is cut into independent tiles of C and blocks of K.
+///
+/// Everything here follows from the shapes and the ``GEMMBlocking`` alone, never from the thread count.
+/// A tile covers whole 6-row and 16-column micro-panels of one batch entry and runs the full K loop, so
+/// each element of C sums its products in the same order whoever computes it.
+struct GEMMPlan: Equatable {
+  let batch: Int, m: Int, n: Int, k: Int
+  /// Number of K blocks; block `q` covers `kRange(q)`.
+  let kBlocks: Int
+  let panelsM: Int, panelsN: Int
+  /// Tiles per matrix along M and N.
+  let mTiles: Int, nTiles: Int
+  /// Most micro-panels of A packed at once (one L2-resident block).
+  let mcPanels: Int
+  let blocking: GEMMBlocking
+
+  init(batch: Int, m: Int, n: Int, k: Int, blocking: GEMMBlocking) {
+    let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
+    self.batch = batch
+    self.m = m
+    self.n = n
+    self.k = k
+    self.blocking = blocking
+    kBlocks = max(1, (k + blocking.kc - 1) / blocking.kc)
+    panelsM = (m + mr - 1) / mr
+    panelsN = (n + nr - 1) / nr
+    mcPanels = max(1, blocking.mc / mr)
+
+    let flops = 2 * m * n * k
+    let wanted = min(blocking.maxTiles, max(1, batch * flops / max(1, blocking.minTileFlops)))
+    let perMatrix = (wanted + batch - 1) / batch
+    let ncPanels = max(1, blocking.nc / nr)
+    let nMin = (panelsN + ncPanels - 1) / ncPanels
+    (mTiles, nTiles) = Self.split(
+      perMatrix: perMatrix, panelsM: panelsM, panelsN: panelsN, nMin: nMin, m: m, n: n)
+  }
+
+  /// Picks tiles per matrix along M and N: as close to `perMatrix` tiles as the panels allow, then the
+  /// fewest repacked elements (A is packed once per N tile, B once per M tile), then the taller split.
+  private static func split(
+    perMatrix: Int, panelsM: Int, panelsN: Int, nMin: Int, m: Int, n: Int
+  ) -> (Int, Int) {
+    var best = (1, min(panelsN, nMin))
+    var bestKey = (tiles: 0, cost: Int.max)
+    for mt in 1...max(1, min(panelsM, perMatrix)) {
+      let nt = min(panelsN, max(nMin, (perMatrix + mt - 1) / mt))
+      let tiles = min(mt * nt, perMatrix)
+      let cost = mt * n + nt * m
+      if tiles > bestKey.tiles || (tiles == bestKey.tiles && cost <= bestKey.cost) {
+        best = (mt, nt)
+        bestKey = (tiles, cost)
+      }
+    }
+    return best
+  }
+
+  var tileCount: Int { batch * mTiles * nTiles }
+
+  /// The K indices of block `q`, balanced so that no block is a sliver.
+  func kRange(_ q: Int) -> Range<Int> {
+    (q * k / kBlocks)..<((q + 1) * k / kBlocks)
+  }
+
+  /// Tile `index`: its batch entry, C rows and C columns.
+  func tile(_ index: Int) -> (batch: Int, rows: Range<Int>, cols: Range<Int>) {
+    let perMatrix = mTiles * nTiles
+    let q = index / perMatrix
+    let ti = index % perMatrix / nTiles
+    let tj = index % nTiles
+    let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
+    let rows = min(m, ti * panelsM / mTiles * mr)..<min(m, (ti + 1) * panelsM / mTiles * mr)
+    let cols = min(n, tj * panelsN / nTiles * nr)..<min(n, (tj + 1) * panelsN / nTiles * nr)
+    return (q, rows, cols)
+  }
+
+  /// Number of A blocks for a tile's rows: runs of at most `mcPanels` micro-panels.
+  func rowBlockCount(_ rows: Range<Int>) -> Int {
+    let panels = (rows.count + F32GEMMTile.rows - 1) / F32GEMMTile.rows
+    return max(1, (panels + mcPanels - 1) / mcPanels)
+  }
+
+  /// The rows of A block `q` out of `count` for a tile's rows, balanced to whole micro-panels.
+  func rowBlock(_ q: Int, of rows: Range<Int>, count: Int) -> Range<Int> {
+    let mr = F32GEMMTile.rows
+    let panels = (rows.count + mr - 1) / mr
+    let upper = rows.upperBound
+    return min(upper, rows.lowerBound + q * panels / count * mr)
+      ..< min(upper, rows.lowerBound + (q + 1) * panels / count * mr)
+  }
+
+  /// Floats reserved for the packed B block at the start of a tile's scratch (a 64-byte multiple).
+  var bScratchFloats: Int {
+    let tilePanelsN = (panelsN + nTiles - 1) / nTiles
+    return roundUp16(tilePanelsN * F32GEMMTile.cols * maxBlockDepth)
+  }
+
+  /// Floats of packing scratch one tile needs: its B block, then its largest A block.
+  var scratchFloats: Int {
+    let tilePanelsM = (panelsM + mTiles - 1) / mTiles
+    let blockPanelsM = min(mcPanels, tilePanelsM)
+    return bScratchFloats + roundUp16(blockPanelsM * F32GEMMTile.rows * maxBlockDepth)
+  }
+
+  private var maxBlockDepth: Int { (k + kBlocks - 1) / kBlocks }
+
+  private func roundUp16(_ x: Int) -> Int { (x + 15) / 16 * 16 }
+}

@@ -1,0 +1,68 @@
+/// A read-only float matrix in memory: element (i, j) lives at `base[i * rowStride + j * colStride]`.
+///
+/// Strides count elements, not bytes. A transposed view swaps the strides and a broadcast axis has
+/// stride 0, so every view a ShapeTracker can describe packs straight from the source without a copy.
+struct MatrixOperand {
+  var base: UnsafePointer<Float>
+  var rowStride: Int
+  var colStride: Int
+
+  init(base: UnsafePointer<Float>, rowStride: Int, colStride: Int) {
+    self.base = base
+    self.rowStride = rowStride
+    self.colStride = colStride
+  }
+
+  /// The same matrix read transposed.
+  var transposed: MatrixOperand {
+    MatrixOperand(base: base, rowStride: colStride, colStride: rowStride)
+  }
+
+  @inline(__always)
+  subscript(row: Int, col: Int) -> Float {
+    base[row &* rowStride &+ col &* colStride]
+  }
+}
+
+/// The thread pool's fork-join loop: runs `body(index, worker)` once for every index in `0..<count`
+/// and returns when all have finished. `worker` names the thread that runs the call (0 is the caller);
+/// no two calls with the same `worker` run at the same time.
+typealias ParallelFor = (_ count: Int, _ body: (_ index: Int, _ worker: Int) -> Void) -> Void
+
+/// Cache-derived block sizes for the GEMM loop nest (GotoBLAS/BLIS naming).
+///
+/// `kc` is the only size that affects rounding (it decides where partial sums meet C), and it depends on
+/// the cache sizes alone, so a given machine gets bitwise-identical results at every thread count.
+struct GEMMBlocking: Sendable, Equatable {
+  /// Depth of one packed block: a 6 x kc A micro-panel plus a kc x 16 B micro-panel fill most of L1.
+  var kc: Int
+  /// Rows of one packed A block (a multiple of 6): an mc x kc block stays resident in L2.
+  var mc: Int
+  /// Columns of one packed B block (a multiple of 16): a kc x nc block takes a slice of L3.
+  var nc: Int
+  /// Smallest useful tile of C in floating-point operations; smaller problems get fewer tiles.
+  var minTileFlops: Int
+  /// Most tiles one product is cut into: more tiles balance better but repack more.
+  var maxTiles: Int
+
+  /// Blocking for caches of the given byte sizes (one core's L1d and L2, the shared L3).
+  init(l1: Int = 32 << 10, l2: Int = 512 << 10, l3: Int = 32 << 20,
+       minTileFlops: Int = 1 << 21, maxTiles: Int = 16) {
+    let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
+    let floatSize = MemoryLayout<Float>.size
+    // Both micro-panels in at most ~70% of L1, leaving room for the C tile and stack.
+    let kcRaw = (l1 * 7 / 10) / ((mr + nr) * floatSize)
+    kc = Swift.max(16, kcRaw / 16 * 16)
+    // The A block in about a third of L2, leaving space for B micro-panels streaming through.
+    let mcRaw = (l2 / 3) / (kc * floatSize)
+    mc = Swift.max(mr, mcRaw / mr * mr)
+    // One B block per core in an eighth of L3.
+    let ncRaw = (l3 / 8) / (kc * floatSize)
+    nc = Swift.max(nr, ncRaw / nr * nr)
+    self.minTileFlops = minTileFlops
+    self.maxTiles = Swift.max(1, maxTiles)
+  }
+
+  /// Blocking for this project's reference machine (Zen 3: 32 KiB L1d, 512 KiB L2, 32 MiB L3).
+  static let `default` = GEMMBlocking()
+}

@@ -1,0 +1,97 @@
+/// What a micro-kernel computes; the names match the profiler's `kind` column.
+enum MicroKernelKind: String, Sendable {
+  case gemm
+  case reduce
+}
+
+/// The buffers of one standard micro-kernel call (see ``MicroKernel``).
+struct MicroKernelCall {
+  /// The kernel's free size: the GEMM depth, or the length of the reduced axis.
+  var depth: Int
+  var a: UnsafePointer<Float>
+  var b: UnsafePointer<Float>
+  var out: UnsafeMutablePointer<Float>
+}
+
+/// One SIMD micro-kernel with its scalar reference twin, described so that tests, benchmarks and the
+/// profiler drive every kernel the same way.
+///
+/// The standard call reads `aCount(depth)` floats at `a` and `bCount(depth)` at `b` (kernels with one
+/// input ignore `b`) and writes `tileRows * tileCols` floats at `out`.
+struct MicroKernel: Sendable {
+  let name: String
+  let referenceName: String
+  let kind: MicroKernelKind
+  /// Outputs one call produces.
+  let tileRows: Int
+  let tileCols: Int
+  let aCount: @Sendable (_ depth: Int) -> Int
+  let bCount: @Sendable (_ depth: Int) -> Int
+  /// Floating-point operations of one standard call (a multiply-add counts two).
+  let flops: @Sendable (_ depth: Int) -> Int
+  let run: @Sendable (MicroKernelCall) -> Void
+  let reference: @Sendable (MicroKernelCall) -> Void
+
+  var outCount: Int { tileRows * tileCols }
+}
+
+/// Every micro-kernel in the library.
+enum MicroKernelRegistry {
+  static let all: [MicroKernel] = [gemm6x16, reduceSum, reduceMax, reduceSumStrided, reduceMaxStrided, dot]
+
+  /// The kernel called `name`, if any.
+  static func named(_ name: String) -> MicroKernel? {
+    all.first { $0.name == name }
+  }
+
+  /// Columns (and row stride) of the strided reduce kernels' standard call: four vectors, one more and
+  /// three scalar columns, so every code path runs.
+  static let stridedCols = 43
+
+  private static let gemm6x16 = MicroKernel(
+    name: "f32_gemm_6x16_avx2", referenceName: "f32_gemm_6x16_reference", kind: .gemm,
+    tileRows: F32GEMMTile.rows, tileCols: F32GEMMTile.cols,
+    aCount: { $0 * F32GEMMTile.rows }, bCount: { $0 * F32GEMMTile.cols },
+    flops: { 2 * F32GEMMTile.rows * F32GEMMTile.cols * $0 },
+    run: { f32_gemm_6x16_avx2(depth: $0.depth, a: $0.a, b: $0.b, c: $0.out, ldc: F32GEMMTile.cols,
+                              rows: F32GEMMTile.rows, cols: F32GEMMTile.cols, accumulate: false) },
+    reference: { f32_gemm_6x16_reference(depth: $0.depth, a: $0.a, b: $0.b, c: $0.out,
+                                         ldc: F32GEMMTile.cols, rows: F32GEMMTile.rows,
+                                         cols: F32GEMMTile.cols, accumulate: false) })
+
+  private static let reduceSum = MicroKernel(
+    name: "f32_reduce_sum_avx2", referenceName: "f32_reduce_sum_reference", kind: .reduce,
+    tileRows: 1, tileCols: 1, aCount: { $0 }, bCount: { _ in 0 }, flops: { $0 },
+    run: { $0.out[0] = f32_reduce_sum_avx2($0.a, count: $0.depth) },
+    reference: { $0.out[0] = f32_reduce_sum_reference($0.a, count: $0.depth) })
+
+  private static let reduceMax = MicroKernel(
+    name: "f32_reduce_max_avx2", referenceName: "f32_reduce_max_reference", kind: .reduce,
+    tileRows: 1, tileCols: 1, aCount: { $0 }, bCount: { _ in 0 }, flops: { $0 },
+    run: { $0.out[0] = f32_reduce_max_avx2($0.a, count: $0.depth) },
+    reference: { $0.out[0] = f32_reduce_max_reference($0.a, count: $0.depth) })
+
+  private static let reduceSumStrided = MicroKernel(
+    name: "f32_reduce_sum_strided_avx2", referenceName: "f32_reduce_sum_strided_reference",
+    kind: .reduce, tileRows: 1, tileCols: stridedCols,
+    aCount: { $0 * stridedCols }, bCount: { _ in 0 }, flops: { $0 * stridedCols },
+    run: { f32_reduce_sum_strided_avx2($0.a, rows: $0.depth, rowStride: stridedCols,
+                                       cols: stridedCols, out: $0.out) },
+    reference: { f32_reduce_sum_strided_reference($0.a, rows: $0.depth, rowStride: stridedCols,
+                                                  cols: stridedCols, out: $0.out) })
+
+  private static let reduceMaxStrided = MicroKernel(
+    name: "f32_reduce_max_strided_avx2", referenceName: "f32_reduce_max_strided_reference",
+    kind: .reduce, tileRows: 1, tileCols: stridedCols,
+    aCount: { $0 * stridedCols }, bCount: { _ in 0 }, flops: { $0 * stridedCols },
+    run: { f32_reduce_max_strided_avx2($0.a, rows: $0.depth, rowStride: stridedCols,
+                                       cols: stridedCols, out: $0.out) },
+    reference: { f32_reduce_max_strided_reference($0.a, rows: $0.depth, rowStride: stridedCols,
+                                                  cols: stridedCols, out: $0.out) })
+
+  private static let dot = MicroKernel(
+    name: "f32_dot_avx2", referenceName: "f32_dot_reference", kind: .reduce,
+    tileRows: 1, tileCols: 1, aCount: { $0 }, bCount: { $0 }, flops: { 2 * $0 },
+    run: { $0.out[0] = f32_dot_avx2($0.a, $0.b, count: $0.depth) },
+    reference: { $0.out[0] = f32_dot_reference($0.a, $0.b, count: $0.depth) })
+}

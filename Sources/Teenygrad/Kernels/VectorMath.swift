@@ -1,0 +1,66 @@
+/// SIMD8 versions of the transcendental ops, accurate to a few ulp, with IEEE special values.
+enum VectorMath {
+  typealias V = SIMD8<Float>
+  typealias I = SIMD8<Int32>
+
+  @inline(__always)
+  static func maximum(_ a: V, _ b: V) -> V {
+    // NaN in either operand propagates, as numpy's maximum does.
+    let r = b.replacing(with: a, where: a .> b)
+    return r.replacing(with: a, where: a .!= a).replacing(with: b, where: b .!= b)
+  }
+
+  /// 2^x.
+  @inline(__always)
+  static func exp2(_ x: V) -> V {
+    let clamped = x.clamped(lowerBound: V(repeating: -160), upperBound: V(repeating: 160))
+    let n = clamped.rounded(.toNearestOrEven)
+    let y = (clamped - n) * V(repeating: 0.693147180559945309)
+    // e^y on [-0.347, 0.347], Taylor to degree 7 (relative error below 1e-8).
+    var p = V(repeating: 1.0 / 5040)
+    p = V(repeating: 1.0 / 720).addingProduct(p, y)
+    p = V(repeating: 1.0 / 120).addingProduct(p, y)
+    p = V(repeating: 1.0 / 24).addingProduct(p, y)
+    p = V(repeating: 1.0 / 6).addingProduct(p, y)
+    p = V(repeating: 0.5).addingProduct(p, y)
+    p = V(repeating: 1).addingProduct(p, y)
+    p = V(repeating: 1).addingProduct(p, y)
+    let ni = I(n)
+    let n1 = ni &>> 1
+    let n2 = ni &- n1
+    let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: V.self)
+    let s2 = unsafeBitCast((n2 &+ 127) &<< 23, to: V.self)
+    var r = p * s1 * s2
+    r = r.replacing(with: V(repeating: .infinity), where: x .> 128)
+    r = r.replacing(with: V(repeating: 0), where: x .< -150)
+    return r.replacing(with: x, where: x .!= x)
+  }
+
+  /// log2(x).
+  @inline(__always)
+  static func log2(_ x: V) -> V {
+    let tiny = x .< V(repeating: Float.leastNormalMagnitude)
+    let scaled = x.replacing(with: x * 8388608, where: tiny)
+    let bits = unsafeBitCast(scaled, to: I.self)
+    var e = V((bits &>> 23) & 0xff) - 127
+    e = e.replacing(with: e - 23, where: tiny)
+    var m = unsafeBitCast((bits & 0x7fffff) | 0x3f80_0000, to: V.self)
+    let big = m .> V(repeating: 1.41421356237)
+    m = m.replacing(with: m * 0.5, where: big)
+    e = e.replacing(with: e + 1, where: big)
+    let t = (m - 1) / (m + 1)
+    let t2 = t * t
+    var p = V(repeating: 1.0 / 11)
+    p = V(repeating: 1.0 / 9).addingProduct(p, t2)
+    p = V(repeating: 1.0 / 7).addingProduct(p, t2)
+    p = V(repeating: 1.0 / 5).addingProduct(p, t2)
+    p = V(repeating: 1.0 / 3).addingProduct(p, t2)
+    p = V(repeating: 1).addingProduct(p, t2)
+    // ln(m) = 2 t p; log2(m) = ln(m) / ln 2.
+    var r = e.addingProduct(t * p, V(repeating: 2.8853900817779268))
+    r = r.replacing(with: V(repeating: -.infinity), where: x .== 0)
+    r = r.replacing(with: V(repeating: .nan), where: x .< 0)
+    r = r.replacing(with: x, where: (x .== V(repeating: .infinity)) .| (x .!= x))
+    return r
+  }
+}

@@ -1,0 +1,113 @@
+/// Register tile of the float32 GEMM micro-kernel: 6 rows of C by 16 columns (two 8-lane vectors),
+/// twelve ymm accumulators, leaving four registers for the B row and the broadcast A value.
+enum F32GEMMTile {
+  static let rows = 6
+  static let cols = 16
+}
+
+/// C[0..<rows, 0..<cols] (=|+=) A * B for one 6 x 16 tile, with AVX2 FMA.
+///
+/// `a` is a packed A micro-panel (depth x 6, the six values of one k step adjacent) and `b` a packed
+/// B micro-panel (depth x 16); both are zero-padded past the valid rows and columns, so the loop is the
+/// same for edge tiles and only the write-back looks at `rows` and `cols`. C rows are `ldc` apart.
+func f32_gemm_6x16_avx2(
+  depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+  c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool
+) {
+  var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
+  var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+  var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
+  var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+  var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
+  var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+  var pa = UnsafeRawPointer(a)
+  var pb = UnsafeRawPointer(b)
+  var remaining = depth
+  while remaining > 0 {
+    let b0 = pb.loadUnaligned(as: SIMD8<Float>.self)
+    let b1 = pb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+    var av = SIMD8<Float>(repeating: pa.load(as: Float.self))
+    c00 = c00.addingProduct(av, b0)
+    c01 = c01.addingProduct(av, b1)
+    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 4, as: Float.self))
+    c10 = c10.addingProduct(av, b0)
+    c11 = c11.addingProduct(av, b1)
+    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 8, as: Float.self))
+    c20 = c20.addingProduct(av, b0)
+    c21 = c21.addingProduct(av, b1)
+    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 12, as: Float.self))
+    c30 = c30.addingProduct(av, b0)
+    c31 = c31.addingProduct(av, b1)
+    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 16, as: Float.self))
+    c40 = c40.addingProduct(av, b0)
+    c41 = c41.addingProduct(av, b1)
+    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 20, as: Float.self))
+    c50 = c50.addingProduct(av, b0)
+    c51 = c51.addingProduct(av, b1)
+    pa += 24
+    pb += 64
+    remaining &-= 1
+  }
+  if rows == 6 && cols == 16 {
+    f32StoreRow16(c00, c01, to: c, accumulate: accumulate)
+    f32StoreRow16(c10, c11, to: c + ldc, accumulate: accumulate)
+    f32StoreRow16(c20, c21, to: c + 2 &* ldc, accumulate: accumulate)
+    f32StoreRow16(c30, c31, to: c + 3 &* ldc, accumulate: accumulate)
+    f32StoreRow16(c40, c41, to: c + 4 &* ldc, accumulate: accumulate)
+    f32StoreRow16(c50, c51, to: c + 5 &* ldc, accumulate: accumulate)
+    return
+  }
+  // Edge tile: rows below `rows` and lanes past `cols` were computed on zero padding and are dropped.
+  let lo = (c00, c10, c20, c30, c40, c50)
+  let hi = (c01, c11, c21, c31, c41, c51)
+  withUnsafeBytes(of: lo) { loBytes in
+    withUnsafeBytes(of: hi) { hiBytes in
+      let loRows = loBytes.assumingMemoryBound(to: SIMD8<Float>.self)
+      let hiRows = hiBytes.assumingMemoryBound(to: SIMD8<Float>.self)
+      for r in 0..<rows {
+        f32StoreRowPartial(loRows[r], hiRows[r], to: c + r &* ldc, cols: cols, accumulate: accumulate)
+      }
+    }
+  }
+}
+
+/// Writes (or adds) 16 lanes to `dst`.
+@inline(__always)
+private func f32StoreRow16(
+  _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, to dst: UnsafeMutablePointer<Float>, accumulate: Bool
+) {
+  let raw = UnsafeMutableRawPointer(dst)
+  var lo = lo, hi = hi
+  if accumulate {
+    lo += raw.loadUnaligned(as: SIMD8<Float>.self)
+    hi += raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+  }
+  raw.storeBytes(of: lo, as: SIMD8<Float>.self)
+  raw.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
+}
+
+/// Writes (or adds) the first `cols` (< 16 allowed) of 16 lanes to `dst`.
+@inline(__always)
+private func f32StoreRowPartial(
+  _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, to dst: UnsafeMutablePointer<Float>, cols: Int,
+  accumulate: Bool
+) {
+  if cols == 16 {
+    f32StoreRow16(lo, hi, to: dst, accumulate: accumulate)
+    return
+  }
+  var first = 0
+  if cols >= 8 {
+    let raw = UnsafeMutableRawPointer(dst)
+    var v = lo
+    if accumulate { v += raw.loadUnaligned(as: SIMD8<Float>.self) }
+    raw.storeBytes(of: v, as: SIMD8<Float>.self)
+    first = 8
+  }
+  let rest = first == 0 ? lo : hi
+  if accumulate {
+    for j in first..<cols { dst[j] += rest[j &- first] }
+  } else {
+    for j in first..<cols { dst[j] = rest[j &- first] }
+  }
+}

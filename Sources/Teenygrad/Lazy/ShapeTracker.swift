@@ -1,0 +1,92 @@
+/// A stack of ``View``s: the last view's shape is the tensor's shape, and each view indexes the one before it as
+/// a contiguous array of that view's shape. The first view indexes the buffer.
+///
+/// Movement ops rewrite the last view; a reshape that the strides cannot express pushes a new view. Nothing is
+/// ever copied.
+struct ShapeTracker: Hashable, Sendable {
+  private(set) var views: [View]
+
+  init(views: [View]) {
+    precondition(!views.isEmpty, "a ShapeTracker needs at least one view")
+    self.views = views
+    simplify()
+  }
+
+  static func contiguous(_ shape: [Int]) -> ShapeTracker { ShapeTracker(views: [.contiguous(shape)]) }
+
+  var shape: [Int] { views[views.count - 1].shape }
+  var size: Int { shape.reduce(1, *) }
+  var isSingleView: Bool { views.count == 1 }
+  var isContiguous: Bool { views.count == 1 && views[0].isContiguous }
+  var hasMask: Bool { views.contains { $0.mask != nil } }
+  var last: View { views[views.count - 1] }
+
+  private func replacingLast(_ v: View) -> ShapeTracker {
+    var copy = self
+    copy.views[copy.views.count - 1] = v
+    copy.simplify()
+    return copy
+  }
+
+  func permuted(_ order: [Int]) -> ShapeTracker { replacingLast(last.permuted(order)) }
+  func expanded(_ shape: [Int]) -> ShapeTracker { replacingLast(last.expanded(shape)) }
+  func padded(_ arg: [(Int, Int)]) -> ShapeTracker { replacingLast(last.padded(arg)) }
+  func shrunk(_ arg: [(Int, Int)]) -> ShapeTracker { replacingLast(last.shrunk(arg)) }
+  func flipped(_ axes: [Bool]) -> ShapeTracker { replacingLast(last.flipped(axes)) }
+
+  func reshaped(_ newShape: [Int]) -> ShapeTracker {
+    if let v = last.reshaped(newShape) { return replacingLast(v) }
+    var copy = self
+    copy.views.append(.contiguous(newShape))
+    copy.simplify()
+    return copy
+  }
+
+  /// This tracker applied on top of `inner`, whose shape this tracker's first view reads as a contiguous array.
+  func composed(onto inner: ShapeTracker) -> ShapeTracker {
+    ShapeTracker(views: inner.views + views)
+  }
+
+  /// Drops views that change nothing. A contiguous view below another maps flat indices to themselves; a
+  /// contiguous last view merges into the one below when that one can take its shape.
+  private mutating func simplify() {
+    var i = 0
+    while i < views.count - 1 {
+      if views[i].isContiguous { views.remove(at: i) } else { i += 1 }
+    }
+    while views.count > 1 {
+      let n = views.count - 1
+      guard views[n].isContiguous, views[n].size == views[n - 1].size,
+            let merged = views[n - 1].reshaped(views[n].shape) else { break }
+      views[n - 1] = merged
+      views.removeLast()
+    }
+  }
+
+  /// The buffer index of element `idx` (in this tracker's shape), or nil where the element is padding.
+  func bufferIndex(_ idx: [Int]) -> Int? {
+    var v = views.count - 1
+    var index = idx
+    while true {
+      let view = views[v]
+      if let m = view.mask {
+        for d in index.indices where !m[d].contains(index[d]) { return nil }
+      }
+      var flat = view.offset
+      for d in index.indices { flat += index[d] * view.strides[d] }
+      if v == 0 { return flat }
+      v -= 1
+      index = ShapeTracker.unravel(flat, views[v].shape)
+    }
+  }
+
+  static func unravel(_ flat: Int, _ shape: [Int]) -> [Int] {
+    var idx = [Int](repeating: 0, count: shape.count)
+    var rest = flat
+    for d in stride(from: shape.count - 1, through: 0, by: -1) where shape[d] > 0 {
+      idx[d] = rest % shape[d]
+      rest /= shape[d]
+    }
+    return idx
+  }
+}

@@ -1,0 +1,85 @@
+import Synchronization
+
+/// A block of 64-byte-aligned device (host) memory holding `count` elements of `dtype`.
+///
+/// Memory comes from ``BufferAllocator`` and returns to it when the buffer dies, so kernels reuse the
+/// same blocks step after step and a training loop's resident size stays flat.
+final class Buffer: @unchecked Sendable {
+  let dtype: DType
+  let count: Int
+  let byteCount: Int
+  let raw: UnsafeMutableRawPointer
+
+  init(dtype: DType, count: Int) {
+    self.dtype = dtype
+    self.count = count
+    self.byteCount = count * dtype.itemSize
+    self.raw = BufferAllocator.shared.allocate(byteCount: byteCount)
+  }
+
+  deinit { BufferAllocator.shared.release(raw, byteCount: byteCount) }
+
+  var floats: UnsafeMutablePointer<Float> { raw.assumingMemoryBound(to: Float.self) }
+
+  /// Copies the buffer's bytes out.
+  func bytes() -> [UInt8] {
+    [UInt8](UnsafeRawBufferPointer(start: raw, count: byteCount))
+  }
+
+  /// Element `i` converted to `Float`.
+  func value(at i: Int) -> Float { ElementIO.load(raw, dtype, i) }
+}
+
+/// Reuses freed blocks by size class (powers of two and halfway steps); blocks are 64-byte aligned.
+final class BufferAllocator: @unchecked Sendable {
+  static let shared = BufferAllocator()
+
+  private struct State {
+    var free: [Int: [UInt]] = [:]
+    var cachedBytes = 0
+    var liveBytes = 0
+    var peakLiveBytes = 0
+  }
+  private let state = Mutex(State())
+  /// Free blocks beyond this many bytes go back to the system.
+  var cacheLimitBytes = 1 << 30
+
+  static func sizeClass(_ bytes: Int) -> Int {
+    let n = Swift.max(bytes, 64)
+    if n <= 4096 { return (n + 63) & ~63 }
+    let high = 1 << (Int.bitWidth - 1 - (n - 1).leadingZeroBitCount)  // highest power of two below n
+    if n <= high + high / 2 { return high + high / 2 }
+    return high * 2
+  }
+
+  func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
+    let size = Self.sizeClass(byteCount)
+    let reused: UInt? = state.withLock { s in
+      s.liveBytes += size
+      s.peakLiveBytes = Swift.max(s.peakLiveBytes, s.liveBytes)
+      guard let p = s.free[size]?.popLast() else { return nil }
+      s.cachedBytes -= size
+      return p
+    }
+    if let reused, let p = UnsafeMutableRawPointer(bitPattern: reused) { return p }
+    return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+  }
+
+  func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
+    let size = Self.sizeClass(byteCount)
+    let address = UInt(bitPattern: pointer)
+    let keep: Bool = state.withLock { s in
+      s.liveBytes -= size
+      guard s.cachedBytes + size <= cacheLimitBytes else { return false }
+      s.free[size, default: []].append(address)
+      s.cachedBytes += size
+      return true
+    }
+    if !keep { pointer.deallocate() }
+  }
+
+  /// Bytes held by live buffers now, and the most ever held.
+  var usage: (live: Int, peak: Int, cached: Int) {
+    state.withLock { ($0.liveBytes, $0.peakLiveBytes, $0.cachedBytes) }
+  }
+}

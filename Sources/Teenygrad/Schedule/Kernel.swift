@@ -1,0 +1,154 @@
+/// What a kernel does, for profiles and the DEBUG ladder.
+enum KernelKind: String, Sendable {
+  case elementwise, reduce, gemm, copy, other
+}
+
+/// The fused expression a kernel evaluates at every point of its iteration space.
+indirect enum KernelExpr: Hashable, Sendable {
+  /// Kernel input `i`, read through its view and converted to Float.
+  case load(Int)
+  case const(Float)
+  case unary(UnaryOp, KernelExpr)
+  case binary(BinaryOp, KernelExpr, KernelExpr)
+  case ternary(TernaryOp, KernelExpr, KernelExpr, KernelExpr)
+
+  /// ALU operations per evaluation (loads and constants are free).
+  var opCount: Int {
+    switch self {
+    case .load, .const: 0
+    case .unary(_, let a): 1 + a.opCount
+    case .binary(_, let a, let b): 1 + a.opCount + b.opCount
+    case .ternary(_, let a, let b, let c): 1 + a.opCount + b.opCount + c.opCount
+    }
+  }
+
+  /// Op names from the root down, for kernel names (`relu_mul`).
+  var opNames: [String] {
+    switch self {
+    case .load, .const: []
+    case .unary(let op, let a): [op.name] + a.opNames
+    case .binary(let op, let a, let b): [op.name] + a.opNames + b.opNames
+    case .ternary(_, let a, let b, let c): ["where"] + a.opNames + b.opNames + c.opNames
+    }
+  }
+}
+
+extension UnaryOp {
+  var name: String {
+    switch self {
+    case .neg: "neg"
+    case .exp2: "exp2"
+    case .log2: "log2"
+    case .sin: "sin"
+    case .sqrt: "sqrt"
+    case .cast(let d): "cast_\(d)"
+    }
+  }
+}
+
+extension BinaryOp {
+  var name: String {
+    switch self {
+    case .add: "add"
+    case .sub: "sub"
+    case .mul: "mul"
+    case .div: "div"
+    case .max: "max"
+    case .cmplt: "cmplt"
+    }
+  }
+}
+
+/// One buffer a kernel reads, and the view through which it reads it (in the kernel's iteration shape).
+struct KernelInput: Sendable {
+  var buffer: Int
+  var st: ShapeTracker
+  var dtype: DType
+}
+
+/// A batched matrix product the scheduler recognised in `SUM(MUL(a, b))`: C[b][m][n] = sum_k A[b][m][k] B[b][k][n].
+/// Offsets and strides are in elements of the operand buffers.
+struct GEMMSpec: Sendable {
+  struct Operand: Sendable {
+    var input: Int
+    var offset: Int
+    var rowStride: Int
+    var colStride: Int
+    var batchStride: Int
+  }
+  var batch: Int, m: Int, n: Int, k: Int
+  var a: Operand
+  var b: Operand
+  var ldc: Int
+  var cBatchStride: Int
+}
+
+/// A plain description of one kernel: what it reads, what it computes, where it writes. The scheduler makes
+/// it, the runtime executes it, the profiler reads it.
+struct Kernel: Sendable {
+  var kind: KernelKind
+  /// Index of the output in the schedule's buffer table.
+  var output: Int
+  var outputDType: DType
+  /// The iteration space: the output shape, or for reduces the input shape.
+  var shape: [Int]
+  /// Axes of `shape` that are reduced (output has size 1 there).
+  var reduceAxes: [Int]
+  var reduceOp: ReduceOp?
+  var inputs: [KernelInput]
+  var expr: KernelExpr
+  var gemm: GEMMSpec?
+
+  var outputShape: [Int] { shape.indices.map { reduceAxes.contains($0) ? 1 : shape[$0] } }
+  var outputCount: Int { outputShape.reduce(1, *) }
+  var iterationCount: Int { shape.reduce(1, *) }
+
+  /// Floating-point operations, from the description.
+  var flops: Int {
+    if let g = gemm { return 2 * g.batch * g.m * g.n * g.k }
+    return iterationCount * (expr.opCount + (reduceOp == nil ? 0 : 1)) - (reduceOp == nil ? 0 : outputCount)
+  }
+
+  /// Bytes moved: every input element the views can reach once, plus the output.
+  func bytes(inputCounts: [Int]) -> Int {
+    var total = outputCount * outputDType.itemSize
+    for (i, input) in inputs.enumerated() {
+      total += Swift.min(inputCounts[i], input.st.size) * input.dtype.itemSize
+    }
+    return total
+  }
+
+  /// tinygrad-style name: `E_relu_mul 128x8x26x26`, `R_sum 4096 -> 1`, `f32_gemm_6x16_avx2 128x784x128`.
+  var name: String {
+    let dims = { (s: [Int]) in s.isEmpty ? "1" : s.map(String.init).joined(separator: "x") }
+    switch kind {
+    case .gemm:
+      let g = gemm!
+      return "f32_gemm_6x16_avx2 " + (g.batch > 1 ? "\(g.batch)x" : "") + "\(g.m)x\(g.k)x\(g.n)"
+    case .reduce:
+      let ops = [reduceOp == .max ? "max" : "sum"] + Array(expr.opNames.prefix(3))
+      return "R_" + ops.joined(separator: "_") + " \(dims(shape)) -> \(dims(outputShape))"
+    case .copy:
+      return "C_copy \(dims(shape))"
+    case .elementwise, .other:
+      let ops = expr.opNames.prefix(4)
+      return "E_" + (ops.isEmpty ? "fill" : ops.joined(separator: "_")) + " \(dims(shape))"
+    }
+  }
+}
+
+/// The buffers a schedule touches: realized ones it reads, the ones its kernels write, and temporaries.
+struct ScheduledBuffer {
+  var dtype: DType
+  var count: Int
+  /// The lazy base that owns the memory once computed; nil for a temporary.
+  var owner: LazyBuffer?
+  /// Memory that already exists (an input).
+  var existing: Buffer?
+}
+
+/// Kernels in execution order and the buffers they use.
+struct Schedule {
+  var buffers: [ScheduledBuffer] = []
+  var kernels: [Kernel] = []
+}

@@ -1,0 +1,454 @@
+import Dispatch
+import Synchronization
+import Testing
+
+@testable import Teenygrad
+
+/// Deterministic uniform floats in [-1, 1).
+private struct KernelTestRandom {
+  var state: UInt64
+
+  mutating func next() -> Float {
+    state = state &* 6364136223846793005 &+ 1442695040888963407
+    return Float(state >> 40) / Float(1 << 23) - 1
+  }
+
+  mutating func floats(_ count: Int) -> [Float] {
+    (0..<count).map { _ in next() }
+  }
+}
+
+/// Runs every index on the calling thread as worker 0, in order.
+private func serialFor(_ count: Int, _ body: (Int, Int) -> Void) {
+  for index in 0..<count { body(index, 0) }
+}
+
+/// Runs the indices backwards, spread over three worker ids, to show the result ignores the schedule.
+private func scrambledFor(_ count: Int, _ body: (Int, Int) -> Void) {
+  for index in (0..<count).reversed() { body(index, index % 3) }
+}
+
+/// Two real threads pulling indices from a shared counter, as the thread pool does.
+private func twoThreadFor(_ count: Int, _ body: (Int, Int) -> Void) {
+  let next = Atomic<Int>(0)
+  withoutActuallyEscaping(body) { body in
+    nonisolated(unsafe) let body = body
+    DispatchQueue.concurrentPerform(iterations: 2) { worker in
+      while true {
+        let index = next.add(1, ordering: .relaxed).oldValue
+        if index >= count { break }
+        body(index, worker)
+      }
+    }
+  }
+}
+
+/// Blocking small enough that modest shapes need several K blocks, A blocks and N tiles.
+private let tinyBlocking = GEMMBlocking(l1: 1024, l2: 4096, l3: 1 << 16, minTileFlops: 1, maxTiles: 9)
+
+/// Error allowed for a sum of `depth` terms of magnitude up to 1.
+private func tolerance(depth: Int) -> Float {
+  2e-6 * Float(depth) + 1e-6
+}
+
+/// One strided GEMM problem with its own storage.
+private struct GEMMCase: CustomStringConvertible {
+  var batch = 1, m: Int, n: Int, k: Int
+  var transposeA = false, transposeB = false
+  var broadcastA = false, broadcastB = false
+  var ldcPad = 0
+  var accumulate = false
+  var blocking = GEMMBlocking.default
+
+  var description: String {
+    "b\(batch) \(m)x\(k)@\(k)x\(n)\(transposeA ? " A^T" : "")\(transposeB ? " B^T" : "")"
+      + "\(broadcastA ? " A-bcast" : "")\(broadcastB ? " B-bcast" : "")\(accumulate ? " +=" : "")"
+  }
+
+  /// C after the product, by ``GEMM`` through `parallel` or by the scalar reference.
+  func compute(reference: Bool = false, parallel: ParallelFor = serialFor) -> [Float] {
+    var random = KernelTestRandom(state: 1)
+    let aBatches = broadcastA ? 1 : batch, bBatches = broadcastB ? 1 : batch
+    let aData = random.floats(max(1, aBatches * m * k))
+    let bData = random.floats(max(1, bBatches * k * n))
+    let ldc = n + ldcPad
+    var c = random.floats(batch * m * ldc)
+    aData.withUnsafeBufferPointer { aBuf in
+      bData.withUnsafeBufferPointer { bBuf in
+        let a = transposeA
+          ? MatrixOperand(base: aBuf.baseAddress!, rowStride: 1, colStride: m)
+          : MatrixOperand(base: aBuf.baseAddress!, rowStride: k, colStride: 1)
+        let b = transposeB
+          ? MatrixOperand(base: bBuf.baseAddress!, rowStride: 1, colStride: k)
+          : MatrixOperand(base: bBuf.baseAddress!, rowStride: n, colStride: 1)
+        let aStride = broadcastA ? 0 : m * k, bStride = broadcastB ? 0 : k * n
+        c.withUnsafeMutableBufferPointer { c in
+          if reference {
+            f32_sgemm_reference(batch: batch, m: m, n: n, k: k, a: a, aBatchStride: aStride, b: b,
+                                bBatchStride: bStride, c: c.baseAddress!, ldc: ldc,
+                                cBatchStride: m * ldc, accumulate: accumulate)
+          } else {
+            GEMM.sgemm(batch: batch, m: m, n: n, k: k, a: a, aBatchStride: aStride, b: b,
+                       bBatchStride: bStride, c: c.baseAddress!, ldc: ldc, cBatchStride: m * ldc,
+                       accumulate: accumulate, blocking: blocking, parallel: parallel)
+          }
+        }
+      }
+    }
+    return c
+  }
+
+  func check() {
+    let fast = compute(), reference = compute(reference: true)
+    let tol = tolerance(depth: k)
+    let worst = zip(fast, reference).map { abs($0 - $1) }.max() ?? 0
+    #expect(worst <= tol, "\(self): max error \(worst) > \(tol)")
+  }
+}
+
+@Suite("GEMM micro-kernel")
+struct GEMMMicroKernelTests {
+  @Test("6x16 AVX2 tile matches its reference on edge tiles", arguments: [0, 1, 5, 67, 256])
+  func microKernelEdges(depth: Int) {
+    var random = KernelTestRandom(state: UInt64(depth) + 7)
+    let a = random.floats(max(1, depth * 6)), b = random.floats(max(1, depth * 16))
+    let ldc = 19
+    for rows in 1...6 {
+      for cols in [1, 7, 8, 9, 15, 16] {
+        for accumulate in [false, true] {
+          let initial = random.floats(6 * ldc)
+          var fast = initial, reference = initial
+          fast.withUnsafeMutableBufferPointer { c in
+            f32_gemm_6x16_avx2(depth: depth, a: a, b: b, c: c.baseAddress!, ldc: ldc, rows: rows,
+                               cols: cols, accumulate: accumulate)
+          }
+          reference.withUnsafeMutableBufferPointer { c in
+            f32_gemm_6x16_reference(depth: depth, a: a, b: b, c: c.baseAddress!, ldc: ldc,
+                                    rows: rows, cols: cols, accumulate: accumulate)
+          }
+          for i in 0..<6 {
+            for j in 0..<ldc {
+              let index = i * ldc + j
+              if i < rows && j < cols {
+                #expect(abs(fast[index] - reference[index]) <= tolerance(depth: depth))
+              } else {
+                #expect(fast[index] == initial[index], "wrote outside the \(rows)x\(cols) tile")
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+@Suite("GEMM packing")
+struct GEMMPackingTests {
+  private static let layouts: [(String, Int, Int)] = [
+    ("row-major", 23, 1), ("column-major", 1, 29), ("strided", 31, 2), ("broadcast rows", 0, 1),
+    ("broadcast cols", 23, 0),
+  ]
+
+  @Test("A panels hold six rows per k step, zero-padded")
+  func packA() {
+    var random = KernelTestRandom(state: 3)
+    let data = random.floats(2000)
+    for (name, rowStride, colStride) in Self.layouts {
+      let a = data.withUnsafeBufferPointer {
+        MatrixOperand(base: $0.baseAddress!, rowStride: rowStride, colStride: colStride)
+      }
+      for (rows, depth) in [(1, 1), (6, 5), (13, 7), (12, 20)] {
+        let panels = (rows + 5) / 6
+        var packed = [Float](repeating: .nan, count: panels * 6 * depth)
+        packed.withUnsafeMutableBufferPointer {
+          GEMMPacking.packA(a, row0: 2, rows: rows, col0: 3, depth: depth, into: $0.baseAddress!)
+        }
+        for q in 0..<panels {
+          for p in 0..<depth {
+            for r in 0..<6 {
+              let row = q * 6 + r
+              let expected: Float = row < rows ? a[2 + row, 3 + p] : 0
+              #expect(packed[(q * depth + p) * 6 + r] == expected, "\(name) \(rows)x\(depth)")
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test("B panels hold sixteen columns per k step, zero-padded")
+  func packB() {
+    var random = KernelTestRandom(state: 4)
+    let data = random.floats(4000)
+    for (name, rowStride, colStride) in Self.layouts {
+      let b = data.withUnsafeBufferPointer {
+        MatrixOperand(base: $0.baseAddress!, rowStride: rowStride, colStride: colStride)
+      }
+      for (depth, cols) in [(1, 1), (5, 16), (7, 27), (3, 32)] {
+        let panels = (cols + 15) / 16
+        var packed = [Float](repeating: .nan, count: panels * 16 * depth)
+        packed.withUnsafeMutableBufferPointer {
+          GEMMPacking.packB(b, row0: 1, depth: depth, col0: 2, cols: cols, into: $0.baseAddress!)
+        }
+        for q in 0..<panels {
+          for p in 0..<depth {
+            for c in 0..<16 {
+              let col = q * 16 + c
+              let expected: Float = col < cols ? b[1 + p, 2 + col] : 0
+              #expect(packed[(q * depth + p) * 16 + c] == expected, "\(name) \(depth)x\(cols)")
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+@Suite("GEMM driver")
+struct GEMMDriverTests {
+  @Test("Small and odd shapes match the reference")
+  func oddShapes() {
+    for (m, n, k) in [(1, 1, 1), (5, 7, 3), (6, 16, 1), (7, 17, 2), (1, 40, 9), (40, 1, 9),
+                      (131, 257, 67), (13, 300, 600), (64, 48, 257)] {
+      for blocking in [GEMMBlocking.default, tinyBlocking] {
+        GEMMCase(m: m, n: n, k: k, blocking: blocking).check()
+      }
+    }
+  }
+
+  @Test("Transposed, strided and broadcast operands")
+  func layouts() {
+    for transposeA in [false, true] {
+      for transposeB in [false, true] {
+        GEMMCase(m: 37, n: 45, k: 29, transposeA: transposeA, transposeB: transposeB, ldcPad: 3).check()
+        GEMMCase(m: 37, n: 45, k: 29, transposeA: transposeA, transposeB: transposeB, ldcPad: 3,
+                 blocking: tinyBlocking).check()
+      }
+    }
+    var broadcastRows = GEMMCase(m: 9, n: 21, k: 11)
+    broadcastRows.broadcastA = true
+    broadcastRows.batch = 3
+    broadcastRows.check()
+  }
+
+  @Test("Broadcast rows and columns inside one operand (stride 0)")
+  func zeroStrides() {
+    let m = 10, n = 19, k = 13
+    var random = KernelTestRandom(state: 9)
+    let aRow = random.floats(k), bCol = random.floats(k)
+    var fast = [Float](repeating: 0, count: m * n)
+    var reference = fast
+    aRow.withUnsafeBufferPointer { aBuf in
+      bCol.withUnsafeBufferPointer { bBuf in
+        let a = MatrixOperand(base: aBuf.baseAddress!, rowStride: 0, colStride: 1)
+        let b = MatrixOperand(base: bBuf.baseAddress!, rowStride: 1, colStride: 0)
+        fast.withUnsafeMutableBufferPointer { c in
+          GEMM.sgemm(batch: 1, m: m, n: n, k: k, a: a, aBatchStride: 0, b: b, bBatchStride: 0,
+                     c: c.baseAddress!, ldc: n, cBatchStride: 0, accumulate: false, parallel: serialFor)
+        }
+        reference.withUnsafeMutableBufferPointer { c in
+          f32_sgemm_reference(batch: 1, m: m, n: n, k: k, a: a, aBatchStride: 0, b: b, bBatchStride: 0,
+                              c: c.baseAddress!, ldc: n, cBatchStride: 0, accumulate: false)
+        }
+      }
+    }
+    for (x, y) in zip(fast, reference) { #expect(abs(x - y) <= tolerance(depth: k)) }
+  }
+
+  @Test("Batches, batch broadcast and accumulation")
+  func batches() {
+    GEMMCase(batch: 4, m: 20, n: 33, k: 17).check()
+    GEMMCase(batch: 3, m: 20, n: 33, k: 17, broadcastB: true).check()
+    GEMMCase(batch: 2, m: 8, n: 30, k: 300, transposeB: true, accumulate: true).check()
+    GEMMCase(m: 50, n: 70, k: 700, accumulate: true).check()
+    GEMMCase(batch: 3, m: 20, n: 33, k: 70, broadcastA: true, accumulate: true, blocking: tinyBlocking).check()
+  }
+
+  @Test("k == 0 zeroes C, or leaves it when accumulating")
+  func emptyDepth() {
+    let fast = GEMMCase(batch: 2, m: 3, n: 5, k: 0, ldcPad: 2).compute()
+    for q in 0..<2 {
+      for i in 0..<3 {
+        for j in 0..<5 { #expect(fast[(q * 3 + i) * 7 + j] == 0) }
+      }
+    }
+    let kept = GEMMCase(m: 3, n: 5, k: 0, accumulate: true)
+    #expect(kept.compute() == kept.compute(reference: true))
+  }
+
+  @Test("MNIST-sized products and their backward products")
+  func mnistShapes() {
+    GEMMCase(m: 128, n: 128, k: 784).check()
+    GEMMCase(m: 128, n: 10, k: 400).check()
+    GEMMCase(m: 2 * 26 * 26, n: 8, k: 9).check()
+    GEMMCase(m: 2 * 11 * 11, n: 16, k: 72).check()
+    GEMMCase(m: 784, n: 128, k: 128, transposeA: true).check()
+    GEMMCase(m: 128, n: 784, k: 10, transposeB: true).check()
+    GEMMCase(m: 9, n: 8, k: 4 * 26 * 26, transposeA: true).check()
+    GEMMCase(m: 72, n: 16, k: 4 * 11 * 11, transposeA: true).check()
+  }
+
+  @Test("Results are bitwise identical for any schedule and thread count")
+  func determinism() {
+    let fine = GEMMBlocking(l1: 8192, l2: 65536, l3: 1 << 20, minTileFlops: 1, maxTiles: 64)
+    var cases = [
+      GEMMCase(m: 300, n: 200, k: 700), GEMMCase(m: 128, n: 128, k: 784),
+      GEMMCase(m: 2 * 26 * 26, n: 8, k: 9), GEMMCase(batch: 5, m: 30, n: 40, k: 50, transposeA: true),
+      GEMMCase(m: 9, n: 8, k: 4000, transposeA: true),
+    ]
+    cases += cases.map { var fineCase = $0; fineCase.blocking = fine; return fineCase }
+    for testCase in cases {
+      let plan = GEMMPlan(batch: testCase.batch, m: testCase.m, n: testCase.n, k: testCase.k,
+                          blocking: testCase.blocking)
+      let serial = testCase.compute()
+      #expect(testCase.compute(parallel: scrambledFor) == serial, "\(testCase), \(plan.tileCount) tiles")
+      #expect(testCase.compute(parallel: twoThreadFor) == serial, "\(testCase), \(plan.tileCount) tiles")
+    }
+    // A finer cut changes only which thread computes a tile, not the sums, while K blocks agree.
+    let coarse = GEMMCase(m: 300, n: 200, k: 200)
+    var finer = coarse
+    finer.blocking = GEMMBlocking(minTileFlops: 1, maxTiles: 64)
+    #expect(coarse.compute() == finer.compute())
+  }
+
+  @Test("Concurrent calls do not share scratch")
+  func concurrentCalls() {
+    let testCase = GEMMCase(m: 100, n: 90, k: 300)
+    let expected = testCase.compute()
+    let mismatches = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: 4) { _ in
+      if testCase.compute(parallel: twoThreadFor) != expected {
+        mismatches.add(1, ordering: .relaxed)
+      }
+    }
+    #expect(mismatches.load(ordering: .relaxed) == 0)
+  }
+}
+
+@Suite("GEMM plan")
+struct GEMMPlanTests {
+  @Test("Tiles cover C exactly once and K blocks cover K in order")
+  func partition() {
+    let blocking = GEMMBlocking(l1: 4096, l2: 16384, l3: 1 << 18, minTileFlops: 1 << 12, maxTiles: 7)
+    for (batch, m, n, k) in [(1, 1, 1, 1), (1, 131, 257, 67), (3, 50, 9, 1000), (2, 7, 2000, 33),
+                             (1, 86528, 8, 9), (1, 9, 8, 86528)] {
+      for blocking in [blocking, .default] {
+        let plan = GEMMPlan(batch: batch, m: m, n: n, k: k, blocking: blocking)
+        var covered = [Int](repeating: 0, count: batch * m * n)
+        for index in 0..<plan.tileCount {
+          let (q, rows, cols) = plan.tile(index)
+          #expect(rows.lowerBound % F32GEMMTile.rows == 0 && cols.lowerBound % F32GEMMTile.cols == 0)
+          #expect(cols.count <= blocking.nc)
+          let blocks = plan.rowBlockCount(rows)
+          var next = rows.lowerBound
+          for block in 0..<blocks {
+            let blockRows = plan.rowBlock(block, of: rows, count: blocks)
+            #expect(blockRows.lowerBound == next && blockRows.count <= blocking.mc)
+            next = blockRows.upperBound
+          }
+          #expect(next == rows.upperBound)
+          for i in rows { for j in cols { covered[(q * m + i) * n + j] += 1 } }
+        }
+        #expect(covered.allSatisfy { $0 == 1 }, "b\(batch) \(m)x\(n)x\(k)")
+        var depth = 0
+        for q in 0..<plan.kBlocks {
+          #expect(plan.kRange(q).lowerBound == depth && plan.kRange(q).count <= blocking.kc)
+          depth = plan.kRange(q).upperBound
+        }
+        #expect(depth == k)
+      }
+    }
+  }
+
+  @Test("Small-M products still give two threads work")
+  func smallM() {
+    #expect(GEMMPlan(batch: 1, m: 128, n: 128, k: 784, blocking: .default).tileCount >= 4)
+    #expect(GEMMPlan(batch: 1, m: 9, n: 8, k: 86528, blocking: .default).tileCount == 2)
+  }
+}
+
+@Suite("Micro-kernel registry")
+struct MicroKernelRegistryTests {
+  @Test("Names are unique and every kind is present")
+  func names() {
+    let names = MicroKernelRegistry.all.map(\.name)
+    #expect(Set(names).count == names.count)
+    #expect(MicroKernelRegistry.all.contains { $0.kind == .gemm })
+    #expect(MicroKernelRegistry.all.contains { $0.kind == .reduce })
+    #expect(MicroKernelRegistry.named("f32_gemm_6x16_avx2")?.flops(10) == 1920)
+  }
+
+  @Test("Every kernel matches its reference twin",
+        arguments: MicroKernelRegistry.all.map(\.name), [0, 1, 7, 8, 31, 33, 100, 1000])
+  func matchesReference(name: String, depth: Int) throws {
+    let kernel = try #require(MicroKernelRegistry.named(name))
+    var random = KernelTestRandom(state: UInt64(depth) * 31 + 5)
+    let a = random.floats(max(1, kernel.aCount(depth))), b = random.floats(max(1, kernel.bCount(depth)))
+    let (fast, reference) = runBoth(kernel, depth: depth, a: a, b: b)
+    for (x, y) in zip(fast, reference) {
+      #expect(x == y || abs(x - y) <= tolerance(depth: depth), "\(name) depth \(depth)")
+    }
+  }
+
+  @Test("Max kernels propagate NaN and strided sums keep the scalar order")
+  func specialValues() throws {
+    let depth = 45
+    for name in ["f32_reduce_max_avx2", "f32_reduce_max_strided_avx2"] {
+      let kernel = try #require(MicroKernelRegistry.named(name))
+      for position in [0, 8, 37, kernel.aCount(depth) - 1] {
+        var random = KernelTestRandom(state: 11)
+        var a = random.floats(kernel.aCount(depth))
+        a[position] = .nan
+        let (fast, reference) = runBoth(kernel, depth: depth, a: a, b: [0])
+        #expect(zip(fast, reference).allSatisfy { $0.isNaN == $1.isNaN && ($0.isNaN || $0 == $1) })
+        #expect(fast.contains { $0.isNaN })
+      }
+      let (empty, _) = runBoth(kernel, depth: 0, a: [0], b: [0])
+      #expect(empty.allSatisfy { $0 == -.infinity })
+    }
+    let strided = try #require(MicroKernelRegistry.named("f32_reduce_sum_strided_avx2"))
+    var random = KernelTestRandom(state: 12)
+    let a = random.floats(strided.aCount(300))
+    let (fast, reference) = runBoth(strided, depth: 300, a: a, b: [0])
+    #expect(fast == reference)
+  }
+
+  @Test("Strided reduces handle any column count and a wider row stride")
+  func stridedColumns() {
+    var random = KernelTestRandom(state: 13)
+    for cols in [1, 7, 8, 9, 32, 33, 45, 80] {
+      let rows = 17, rowStride = cols + 5
+      let x = random.floats(rows * rowStride)
+      var fast = [Float](repeating: 0, count: cols), reference = fast
+      x.withUnsafeBufferPointer { x in
+        f32_reduce_sum_strided_avx2(x.baseAddress!, rows: rows, rowStride: rowStride, cols: cols, out: &fast)
+        f32_reduce_sum_strided_reference(x.baseAddress!, rows: rows, rowStride: rowStride, cols: cols,
+                                         out: &reference)
+      }
+      #expect(fast == reference)
+      x.withUnsafeBufferPointer { x in
+        f32_reduce_max_strided_avx2(x.baseAddress!, rows: rows, rowStride: rowStride, cols: cols, out: &fast)
+        f32_reduce_max_strided_reference(x.baseAddress!, rows: rows, rowStride: rowStride, cols: cols,
+                                         out: &reference)
+      }
+      #expect(fast == reference)
+    }
+  }
+
+  private func runBoth(_ kernel: MicroKernel, depth: Int, a: [Float], b: [Float]) -> ([Float], [Float]) {
+    var fast = [Float](repeating: 0, count: kernel.outCount), reference = fast
+    a.withUnsafeBufferPointer { a in
+      b.withUnsafeBufferPointer { b in
+        fast.withUnsafeMutableBufferPointer { out in
+          kernel.run(MicroKernelCall(depth: depth, a: a.baseAddress!, b: b.baseAddress!,
+                                     out: out.baseAddress!))
+        }
+        reference.withUnsafeMutableBufferPointer { out in
+          kernel.reference(MicroKernelCall(depth: depth, a: a.baseAddress!, b: b.baseAddress!,
+                                           out: out.baseAddress!))
+        }
+      }
+    }
+    return (fast, reference)
+  }
+}
