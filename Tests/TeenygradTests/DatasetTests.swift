@@ -24,6 +24,12 @@ private func parse(_ bytes: [UInt8]) throws(DatasetError) -> IDXArray {
   try IDXArray(parsing: bytes, file: "test.idx")
 }
 
+private func expectParsing(
+  _ bytes: [UInt8], throws expected: DatasetError, sourceLocation: SourceLocation = #_sourceLocation
+) {
+  #expect(throws: expected, sourceLocation: sourceLocation) { try parse(bytes) }
+}
+
 private func temporaryFolder() throws -> URL {
   let url = FileManager.default.temporaryDirectory.appendingPathComponent("teenygrad-data-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -86,40 +92,40 @@ private func temporaryFolder() throws -> URL {
   }
 
   @Test func rejectsBadMagic() {
-    #expect(throws: DatasetError.badMagic(file: "test.idx", bytes: [1, 0, 8, 1])) { try parse([1, 0, 8, 1, 0, 0, 0, 1, 7]) }
-    #expect(throws: DatasetError.badMagic(file: "test.idx", bytes: [0, 0])) { try parse([0, 0]) }
-    #expect("\(DatasetError.badMagic(file: "a.idx", bytes: [0x1f, 0x8b]))" == "a.idx: not an IDX file (header starts with [1f 8b], expected 00 00 <type> <ndim>)")
+    expectParsing([1, 0, 8, 1, 0, 0, 0, 1, 7], throws: .badMagic(file: "test.idx", bytes: [1, 0, 8, 1]))
+    expectParsing([0, 0], throws: .badMagic(file: "test.idx", bytes: [0, 0]))
+    #expect("\(DatasetError.badMagic(file: "a.idx", bytes: [0x1f, 0x8b]))"
+            == "a.idx: not an IDX file (header starts with [1f 8b], expected 00 00 <type> <ndim>)")
   }
 
   @Test func rejectsOtherElementTypes() {
-    #expect(throws: DatasetError.unsupportedIDXType(file: "test.idx", code: 0x0D)) { try parse([0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0]) }
+    expectParsing([0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0], throws: .unsupportedIDXType(file: "test.idx", code: 0x0D))
     #expect("\(DatasetError.unsupportedIDXType(file: "a", code: 0x0D))".contains("32-bit float"))
     #expect("\(DatasetError.unsupportedIDXType(file: "a", code: 0x07))".contains("0x07 is not an IDX element type"))
   }
 
   @Test func rejectsZeroDimensions() {
-    #expect(throws: DatasetError.zeroDimension(file: "test.idx", dimensions: [])) { try parse([0, 0, 8, 0]) }
-    #expect(throws: DatasetError.zeroDimension(file: "test.idx", dimensions: [2, 0])) { try parse([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 0]) }
+    expectParsing([0, 0, 8, 0], throws: .zeroDimension(file: "test.idx", dimensions: []))
+    expectParsing([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 0], throws: .zeroDimension(file: "test.idx", dimensions: [2, 0]))
   }
 
   @Test func rejectsOverflowingElementCounts() {
     let huge: [UInt8] = [0xff, 0xff, 0xff, 0xff]
     let header: [UInt8] = [0, 0, 8, 3] + huge + huge + huge
     let size = 0xffff_ffff
-    #expect(throws: DatasetError.elementCountOverflow(file: "test.idx", dimensions: [size, size, size])) { try parse(header) }
+    expectParsing(header, throws: .elementCountOverflow(file: "test.idx", dimensions: [size, size, size]))
   }
 
   @Test func rejectsTruncatedFiles() {
-    #expect(throws: DatasetError.truncatedHeader(file: "test.idx", expected: 12, actual: 10)) { try parse(Array(smallIDX.prefix(10))) }
-    #expect(throws: DatasetError.truncatedPayload(file: "test.idx", expected: 6, actual: 5)) { try parse(smallIDX.dropLast()) }
+    expectParsing(Array(smallIDX.prefix(10)), throws: .truncatedHeader(file: "test.idx", expected: 12, actual: 10))
+    expectParsing(smallIDX.dropLast(), throws: .truncatedPayload(file: "test.idx", expected: 6, actual: 5))
     // A header claiming four billion elements over a few bytes must fail without allocating them.
-    #expect(throws: DatasetError.truncatedPayload(file: "test.idx", expected: 0xffff_ffff, actual: 1)) {
-      try parse([0, 0, 8, 1, 0xff, 0xff, 0xff, 0xff, 9])
-    }
+    expectParsing([0, 0, 8, 1, 0xff, 0xff, 0xff, 0xff, 9],
+                  throws: .truncatedPayload(file: "test.idx", expected: 0xffff_ffff, actual: 1))
   }
 
   @Test func rejectsTrailingBytes() {
-    #expect(throws: DatasetError.trailingBytes(file: "test.idx", expected: 6, actual: 7)) { try parse(smallIDX + [0]) }
+    expectParsing(smallIDX + [0], throws: .trailingBytes(file: "test.idx", expected: 6, actual: 7))
   }
 
   @Test func reportsMissingFilesByName() {
@@ -177,7 +183,14 @@ struct MNISTTests {
 
   @Test func theEmbeddedChecksumsMatchTheFiles() throws {
     let folder = MNIST.resolveDirectory()
-    for file in MNIST.files {
+    // SHA256SUMS.idx, where the folder has it, is `sha256sum` run over the decompressed files.
+    if let sums = try? String(contentsOf: folder.appendingPathComponent("SHA256SUMS.idx"), encoding: .utf8) {
+      for file in MNIST.files {
+        #expect(sums.contains("\(file.sha256)  \(file.name.dropLast(3))"), "\(file.name)")
+      }
+    }
+    // Loading verifies all four files; hash the test split here too, outside the loader.
+    for file in MNIST.files[2...] {
       let compressed = try readFile(folder.appendingPathComponent(file.name).path)
       let bytes = try Gzip.decompress(compressed, limit: file.byteCount, file: file.name)
       #expect(bytes.count == file.byteCount)

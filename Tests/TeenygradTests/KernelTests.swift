@@ -46,6 +46,9 @@ private func twoThreadFor(_ count: Int, _ body: (Int, Int) -> Void) {
 /// Blocking small enough that modest shapes need several K blocks, A blocks and N tiles.
 private let tinyBlocking = GEMMBlocking(l1: 1024, l2: 4096, l3: 1 << 16, minTileFlops: 1, maxTiles: 9)
 
+/// Default caches but as many tiles as the panels allow, so that B is shared between many tiles.
+private let manyTiles = GEMMBlocking(minTileFlops: 1, maxTiles: 64)
+
 /// Error allowed for a sum of `depth` terms of magnitude up to 1.
 private func tolerance(depth: Int) -> Float {
   2e-6 * Float(depth) + 1e-6
@@ -210,7 +213,7 @@ struct GEMMDriverTests {
   func oddShapes() {
     for (m, n, k) in [(1, 1, 1), (5, 7, 3), (6, 16, 1), (7, 17, 2), (1, 40, 9), (40, 1, 9),
                       (131, 257, 67), (13, 300, 600), (64, 48, 257)] {
-      for blocking in [GEMMBlocking.default, tinyBlocking] {
+      for blocking in [GEMMBlocking.default, tinyBlocking, manyTiles] {
         GEMMCase(m: m, n: n, k: k, blocking: blocking).check()
       }
     }
@@ -262,6 +265,8 @@ struct GEMMDriverTests {
     GEMMCase(batch: 2, m: 8, n: 30, k: 300, transposeB: true, accumulate: true).check()
     GEMMCase(m: 50, n: 70, k: 700, accumulate: true).check()
     GEMMCase(batch: 3, m: 20, n: 33, k: 70, broadcastA: true, accumulate: true, blocking: tinyBlocking).check()
+    GEMMCase(batch: 3, m: 40, n: 33, k: 300, blocking: manyTiles).check()
+    GEMMCase(batch: 3, m: 40, n: 300, k: 30, transposeB: true, broadcastB: true, blocking: manyTiles).check()
   }
 
   @Test("k == 0 zeroes C, or leaves it when accumulating")
@@ -292,9 +297,8 @@ struct GEMMDriverTests {
   func determinism() {
     let fine = GEMMBlocking(l1: 8192, l2: 65536, l3: 1 << 20, minTileFlops: 1, maxTiles: 64)
     var cases = [
-      GEMMCase(m: 300, n: 200, k: 700), GEMMCase(m: 128, n: 128, k: 784),
-      GEMMCase(m: 2 * 26 * 26, n: 8, k: 9), GEMMCase(batch: 5, m: 30, n: 40, k: 50, transposeA: true),
-      GEMMCase(m: 9, n: 8, k: 4000, transposeA: true),
+      GEMMCase(m: 150, n: 100, k: 600), GEMMCase(m: 2 * 26 * 26, n: 8, k: 9),
+      GEMMCase(batch: 5, m: 30, n: 40, k: 50, transposeA: true), GEMMCase(m: 9, n: 8, k: 4000, transposeA: true),
     ]
     cases += cases.map { var fineCase = $0; fineCase.blocking = fine; return fineCase }
     for testCase in cases {
@@ -305,7 +309,7 @@ struct GEMMDriverTests {
       #expect(testCase.compute(parallel: twoThreadFor) == serial, "\(testCase), \(plan.tileCount) tiles")
     }
     // A finer cut changes only which thread computes a tile, not the sums, while K blocks agree.
-    let coarse = GEMMCase(m: 300, n: 200, k: 200)
+    let coarse = GEMMCase(m: 150, n: 100, k: 200)
     var finer = coarse
     finer.blocking = GEMMBlocking(minTileFlops: 1, maxTiles: 64)
     #expect(coarse.compute() == finer.compute())
@@ -338,7 +342,7 @@ struct GEMMPlanTests {
         for index in 0..<plan.tileCount {
           let (q, rows, cols) = plan.tile(index)
           #expect(rows.lowerBound % F32GEMMTile.rows == 0 && cols.lowerBound % F32GEMMTile.cols == 0)
-          #expect(cols.count <= blocking.nc)
+          #expect(plan.sharesB || cols.count <= blocking.nc)
           let blocks = plan.rowBlockCount(rows)
           var next = rows.lowerBound
           for block in 0..<blocks {
@@ -364,6 +368,23 @@ struct GEMMPlanTests {
   func smallM() {
     #expect(GEMMPlan(batch: 1, m: 128, n: 128, k: 784, blocking: .default).tileCount >= 4)
     #expect(GEMMPlan(batch: 1, m: 9, n: 8, k: 86528, blocking: .default).tileCount == 2)
+  }
+
+  @Test("B is shared when several M tiles read it and it fits, packed per tile otherwise")
+  func sharing() {
+    #expect(GEMMPlan(batch: 1, m: 128, n: 128, k: 784, blocking: .default).sharesB)
+    #expect(GEMMPlan(batch: 1, m: 1024, n: 1024, k: 1024, blocking: .default).sharesB)
+    #expect(!GEMMPlan(batch: 1, m: 9, n: 8, k: 86528, blocking: .default).sharesB)
+    #expect(!GEMMPlan(batch: 1, m: 4096, n: 4096, k: 4096, blocking: .default).sharesB)
+    let batched = GEMMPlan(batch: 3, m: 40, n: 33, k: 300, bMatrices: 3, blocking: manyTiles)
+    #expect(batched.sharesB && batched.packTaskCount == 3 * batched.kBlocks * 1)
+    var packed = Set<Int>()
+    for task in 0..<batched.packTaskCount {
+      let (matrix, kBlock, cols) = batched.packTask(task)
+      #expect(cols == 0..<33)
+      packed.insert(batched.sharedBOffset(matrix: matrix, kBlock: kBlock, panel: 0))
+    }
+    #expect(packed.count == batched.packTaskCount && packed.max()! < batched.sharedBFloats)
   }
 }
 

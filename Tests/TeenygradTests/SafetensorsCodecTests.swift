@@ -3,7 +3,8 @@ import Testing
 
 @testable import Teenygrad
 
-private let fixtures = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/safetensors")
+private let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+  .appendingPathComponent("safetensors")
 
 private func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
   values.flatMap { value in (0..<MemoryLayout<T>.size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
@@ -13,7 +14,8 @@ private func floatBytes(_ values: [Float]) -> [UInt8] { littleEndianBytes(values
 
 /// The tensors in Fixtures/safetensors/swift_written.safetensors; tools/gen_safetensors_fixture.py mirrors this table.
 private let swiftWritten: [String: SafetensorsEntry] = [
-  "conv.weight": SafetensorsEntry(dtype: .float32, shape: [2, 1, 2, 2], bytes: floatBytes((0..<8).map { Float($0) * 0.5 - 2 })),
+  "conv.weight": SafetensorsEntry(dtype: .float32, shape: [2, 1, 2, 2],
+                                  bytes: floatBytes((0..<8).map { Float($0) * 0.5 - 2 })),
   "specials": SafetensorsEntry(dtype: .float32, shape: [4], bytes: floatBytes([-0.0, .infinity, -.infinity, .nan])),
   "half": SafetensorsEntry(dtype: .float16, shape: [3], bytes: littleEndianBytes([0x3C00, 0xB800, 0x6800] as [UInt16])),
   "step": SafetensorsEntry(dtype: .int32, shape: [], bytes: littleEndianBytes([1234] as [Int32])),
@@ -29,8 +31,16 @@ private func file(_ header: String, data: [UInt8] = []) -> [UInt8] {
   littleEndianBytes([UInt64(header.utf8.count)]) + Array(header.utf8) + data
 }
 
-private func entry(_ name: String, _ dtype: String = "F32", shape: String = "[2]", offsets: String = "[0,8]") -> String {
+/// One tensor's header entry, JSON-encoded.
+private func entry(
+  _ name: String, _ dtype: String = "F32", shape: String = "[2]", offsets: String = "[0,8]"
+) -> String {
   "\"\(name)\":{\"dtype\":\"\(dtype)\",\"shape\":\(shape),\"data_offsets\":\(offsets)}"
+}
+
+/// A safetensors file whose header holds `entries` and whose data section is `data`.
+private func file(entries: String..., data: [UInt8] = []) -> [UInt8] {
+  file("{" + entries.joined(separator: ",") + "}", data: data)
 }
 
 private func decodeError(_ bytes: [UInt8]) -> SafetensorsError? {
@@ -103,8 +113,10 @@ private func decodeError(_ bytes: [UInt8]) -> SafetensorsError? {
     for size in 0..<8 {
       #expect(decodeError([UInt8](repeating: 0, count: size)) == .fileTooShort(size: size))
     }
-    #expect(decodeError([UInt8](repeating: 0xff, count: 16)) == .headerLengthAbsurd(length: .max, limit: Safetensors.headerLimit))
-    #expect(decodeError(littleEndianBytes([UInt64(9)]) + Array("{}".utf8)) == .headerBeyondFile(length: 9, available: 2))
+    #expect(decodeError([UInt8](repeating: 0xff, count: 16))
+            == .headerLengthAbsurd(length: .max, limit: Safetensors.headerLimit))
+    #expect(decodeError(littleEndianBytes([UInt64(9)]) + Array("{}".utf8))
+            == .headerBeyondFile(length: 9, available: 2))
   }
 
   @Test func rejectsBadHeaders() throws {
@@ -121,50 +133,54 @@ private func decodeError(_ bytes: [UInt8]) -> SafetensorsError? {
   @Test func rejectsBadEntries() {
     #expect(decodeError(file("{\"x\":5}")) == .invalidEntry(name: "x", reason: "header entry is not an object"))
     for field in ["dtype", "shape", "data_offsets"] {
-      let fields = ["\"dtype\":\"F32\"", "\"shape\":[2]", "\"data_offsets\":[0,8]"].filter { !$0.hasPrefix("\"\(field)") }
+      let fields = ["\"dtype\":\"F32\"", "\"shape\":[2]", "\"data_offsets\":[0,8]"]
+        .filter { !$0.hasPrefix("\"\(field)") }
       #expect(decodeError(file("{\"x\":{\(fields.joined(separator: ","))}}", data: [UInt8](repeating: 0, count: 8)))
               == .missingField(name: "x", field: field))
     }
     #expect(decodeError(file("{\"x\":{\"dtype\":3,\"shape\":[2],\"data_offsets\":[0,8]}}"))
             == .invalidEntry(name: "x", reason: "'dtype' must be a string"))
-    #expect(decodeError(file("{" + entry("x", shape: "[2.5]") + "}"))
+    #expect(decodeError(file(entries: entry("x", shape: "[2.5]")))
             == .invalidEntry(name: "x", reason: "'shape' must be an array of integers"))
-    #expect(decodeError(file("{" + entry("x", shape: "[1e30]") + "}"))
+    #expect(decodeError(file(entries: entry("x", shape: "[1e30]")))
             == .invalidEntry(name: "x", reason: "'shape' must be an array of integers"))
-    #expect(decodeError(file("{" + entry("x", offsets: "[0]") + "}"))
+    #expect(decodeError(file(entries: entry("x", offsets: "[0]")))
             == .invalidEntry(name: "x", reason: "'data_offsets' must be an array of two integers"))
   }
 
   @Test func rejectsUnsupportedDTypes() {
-    #expect(decodeError(file("{" + entry("x", "F64") + "}")) == .unsupportedDType(name: "x", dtype: "F64"))
-    #expect("\(SafetensorsError.unsupportedDType(name: "x", dtype: "F64"))".contains("a safetensors dtype this library does not support"))
+    #expect(decodeError(file(entries: entry("x", "F64"))) == .unsupportedDType(name: "x", dtype: "F64"))
+    #expect("\(SafetensorsError.unsupportedDType(name: "x", dtype: "F64"))"
+              .contains("a safetensors dtype this library does not support"))
     #expect("\(SafetensorsError.unsupportedDType(name: "x", dtype: "Q7"))".contains("not a safetensors dtype"))
   }
 
   @Test func rejectsBadShapes() {
     let data = [UInt8](repeating: 0, count: 8)
-    #expect(decodeError(file("{" + entry("x", shape: "[-2]") + "}", data: data)) == .negativeDimension(name: "x", shape: [-2]))
-    let huge = "[\(Int.max), 2]"
-    #expect(decodeError(file("{" + entry("x", shape: huge) + "}", data: data)) == .sizeOverflow(name: "x", shape: [Int.max, 2]))
-    #expect(decodeError(file("{" + entry("x", shape: "[3]") + "}", data: data)) == .byteCountMismatch(name: "x", expected: 12, actual: 8))
+    #expect(decodeError(file(entries: entry("x", shape: "[-2]"), data: data))
+            == .negativeDimension(name: "x", shape: [-2]))
+    #expect(decodeError(file(entries: entry("x", shape: "[\(Int.max), 2]"), data: data))
+            == .sizeOverflow(name: "x", shape: [Int.max, 2]))
+    #expect(decodeError(file(entries: entry("x", shape: "[3]"), data: data))
+            == .byteCountMismatch(name: "x", expected: 12, actual: 8))
   }
 
   @Test func rejectsBadOffsets() {
     let data = [UInt8](repeating: 0, count: 16)
-    #expect(decodeError(file("{" + entry("x", offsets: "[8,24]") + "}", data: data))
+    #expect(decodeError(file(entries: entry("x", offsets: "[8,24]"), data: data))
             == .offsetsOutOfRange(name: "x", begin: 8, end: 24, dataSize: 16))
-    #expect(decodeError(file("{" + entry("x", offsets: "[8,0]") + "}", data: data))
+    #expect(decodeError(file(entries: entry("x", offsets: "[8,0]"), data: data))
             == .offsetsOutOfRange(name: "x", begin: 8, end: 0, dataSize: 16))
-    #expect(decodeError(file("{" + entry("x", offsets: "[-8,0]") + "}", data: data))
+    #expect(decodeError(file(entries: entry("x", offsets: "[-8,0]"), data: data))
             == .offsetsOutOfRange(name: "x", begin: -8, end: 0, dataSize: 16))
-    #expect(decodeError(file("{" + entry("a", offsets: "[0,8]") + "," + entry("b", offsets: "[4,12]") + "}", data: data))
+    #expect(decodeError(file(entries: entry("a", offsets: "[0,8]"), entry("b", offsets: "[4,12]"), data: data))
             == .overlappingOffsets(name: "b", other: "a"))
-    #expect(decodeError(file("{" + entry("a", offsets: "[8,16]") + "}", data: data))
+    #expect(decodeError(file(entries: entry("a", offsets: "[8,16]"), data: data))
             == .gapInData(before: nil, offset: 0, length: 8))
-    #expect(decodeError(file("{" + entry("a", offsets: "[0,8]") + "}", data: data))
+    #expect(decodeError(file(entries: entry("a", offsets: "[0,8]"), data: data))
             == .gapInData(before: "a", offset: 8, length: 8))
     let threeSlots = [UInt8](repeating: 0, count: 24)
-    #expect(decodeError(file("{" + entry("a", offsets: "[0,8]") + "," + entry("b", offsets: "[16,24]") + "}", data: threeSlots))
+    #expect(decodeError(file(entries: entry("a", offsets: "[0,8]"), entry("b", offsets: "[16,24]"), data: threeSlots))
             == .gapInData(before: "a", offset: 8, length: 8))
   }
 
@@ -182,7 +198,8 @@ private func decodeError(_ bytes: [UInt8]) -> SafetensorsError? {
 private func values(of entry: SafetensorsEntry) -> [Double] {
   let bytes = entry.bytes
   func word<T: FixedWidthInteger>(_: T.Type, _ index: Int) -> T {
-    (0..<MemoryLayout<T>.size).reduce(T.zero) { $0 | T(truncatingIfNeeded: bytes[index * MemoryLayout<T>.size + $1]) << (8 * $1) }
+    let size = MemoryLayout<T>.size
+    return (0..<size).reduce(T.zero) { $0 | T(truncatingIfNeeded: bytes[index * size + $1]) << (8 * $1) }
   }
   let count = bytes.count / entry.dtype.itemSize
   switch entry.dtype {

@@ -52,7 +52,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
       }
       return "\(file): \(hex) is not an IDX element type code (expected 0x08, 0x09, 0x0b, 0x0c, 0x0d or 0x0e)"
     case let .zeroDimension(file, dimensions):
-      return "\(file): IDX header declares dimensions \(dimensions); every array needs at least one dimension and no size may be zero"
+      return "\(file): IDX header declares dimensions \(dimensions); an array needs at least one, none of size zero"
     case let .elementCountOverflow(file, dimensions):
       return "\(file): IDX dimensions \(dimensions) multiply to more elements than fit in memory"
     case let .truncatedHeader(file, expected, actual):
@@ -60,7 +60,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
     case let .truncatedPayload(file, expected, actual):
       return "\(file): IDX payload is truncated: \(actual) bytes present, header declares \(expected)"
     case let .trailingBytes(file, expected, actual):
-      return "\(file): IDX payload has \(actual - expected) trailing bytes: \(actual) present, header declares \(expected)"
+      return "\(file): IDX payload has \(actual - expected) trailing bytes (\(actual) present, header declares \(expected))"
     case let .checksumMismatch(file, expected, actual):
       return "\(file): SHA-256 of the decompressed bytes is \(actual), expected \(expected)"
     case let .unexpectedShape(file, expected, actual):

@@ -78,8 +78,8 @@ struct SHA256 {
       w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self))
     }
     for t in 16..<64 {
-      let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
-      let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
+      let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] &>> 3)
+      let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] &>> 10)
       w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
     }
     var a = digest[0], b = digest[1], c = digest[2], d = digest[3]
@@ -106,7 +106,9 @@ struct SHA256 {
     digest[7] &+= h
   }
 
+  // Masking shifts on concrete types compile to single instructions even without optimization, which keeps
+  // debug-build tests that hash the real MNIST files fast.
   private static func rotr(_ x: UInt32, _ count: UInt32) -> UInt32 {
-    (x >> count) | (x << (32 - count))
+    (x &>> count) | (x &<< (32 &- count))
   }
 }

@@ -1,14 +1,16 @@
 /// Single-precision matrix multiplication: the GotoBLAS/BLIS loop nest around
 /// ``f32_gemm_6x16_avx2(depth:a:b:c:ldc:rows:cols:accumulate:)``.
 ///
-/// Per tile of C: for each K block, pack the tile's B block (L3), then for each A block of the tile's
-/// rows pack it (L2) and sweep 16-column B micro-panels (L1) against 6-row A micro-panels in registers.
+/// Per tile of C, for each K block: take the tile's packed B block (shared, or packed now), then for
+/// each A block of the tile's rows pack it (L2) and sweep 16-column B micro-panels (L1) against 6-row
+/// A micro-panels held in registers.
 enum GEMM {
   /// C[b] = A[b] (m x k) * B[b] (k x n) for b in 0..<batch; C rows have stride ldc, columns stride 1;
   /// batch strides in elements (0 = broadcast operand). accumulate: C += instead of C =.
   ///
-  /// Tiles of C run through `parallel`; the cut depends on shapes and `blocking` only, so the result is
-  /// bitwise identical for every thread count. k == 0 sets C to zero (or leaves it when accumulating).
+  /// Tiles of C run through `parallel`; the cut depends on shapes and `blocking` only, and every tile
+  /// runs the whole K loop, so the result is bitwise identical for every thread count. k == 0 sets C
+  /// to zero (or leaves it when accumulating).
   static func sgemm(
     batch: Int, m: Int, n: Int, k: Int,
     a: MatrixOperand, aBatchStride: Int, b: MatrixOperand, bBatchStride: Int,
@@ -22,50 +24,99 @@ enum GEMM {
       if !accumulate { zero(batch: batch, m: m, n: n, c: c, ldc: ldc, cBatchStride: cBatchStride) }
       return
     }
-    let plan = GEMMPlan(batch: batch, m: m, n: n, k: k, blocking: blocking)
+    let plan = GEMMPlan(batch: batch, m: m, n: n, k: k, bMatrices: bBatchStride == 0 ? 1 : batch,
+                        blocking: blocking)
+    let operands = Operands(a: a, aBatchStride: aBatchStride, b: b, bBatchStride: bBatchStride,
+                            c: c, ldc: ldc, cBatchStride: cBatchStride, accumulate: accumulate)
     GEMMWorkspace.withWorkspace { workspace in
-      let scratchFloats = plan.scratchFloats
-      if plan.tileCount == 1 {
-        let scratch = workspace.floats(worker: 0, count: scratchFloats)
-        runTile(0, plan: plan, a: a, aBatchStride: aBatchStride, b: b, bBatchStride: bBatchStride,
-                c: c, ldc: ldc, cBatchStride: cBatchStride, accumulate: accumulate, scratch: scratch)
-        return
+      var sharedB: UnsafeMutablePointer<Float>?
+      if plan.sharesB {
+        let shared = workspace.sharedFloats(count: plan.sharedBFloats)
+        sharedB = shared
+        forEach(plan.packTaskCount, inline: plan.sharedBFloats < inlinePackFloats, parallel) { task, _ in
+          packSharedB(task, plan: plan, operands: operands, into: shared)
+        }
       }
-      parallel(plan.tileCount) { index, worker in
+      let scratchFloats = plan.scratchFloats
+      forEach(plan.tileCount, inline: false, parallel) { index, worker in
         let scratch = workspace.floats(worker: worker, count: scratchFloats)
-        runTile(index, plan: plan, a: a, aBatchStride: aBatchStride, b: b, bBatchStride: bBatchStride,
-                c: c, ldc: ldc, cBatchStride: cBatchStride, accumulate: accumulate, scratch: scratch)
+        runTile(index, plan: plan, operands: operands, sharedB: sharedB, scratch: scratch)
       }
     }
   }
 
+  /// A shared B smaller than this is packed by the caller alone: a fork-join would cost more.
+  private static let inlinePackFloats = 1 << 15
+
+  /// The operands of one call as passed in; tiles offset them to their batch entry.
+  private struct Operands {
+    var a: MatrixOperand, aBatchStride: Int
+    var b: MatrixOperand, bBatchStride: Int
+    var c: UnsafeMutablePointer<Float>, ldc: Int, cBatchStride: Int
+    var accumulate: Bool
+
+    func b(matrix: Int) -> MatrixOperand {
+      var bq = b
+      bq.base += matrix &* bBatchStride
+      return bq
+    }
+  }
+
+  /// Runs `body` for every index, through `parallel` unless there is one index or `inline` is set.
+  @inline(__always)
+  private static func forEach(
+    _ count: Int, inline: Bool, _ parallel: ParallelFor, _ body: (_ index: Int, _ worker: Int) -> Void
+  ) {
+    if count == 1 || inline {
+      for index in 0..<count { body(index, 0) }
+    } else {
+      // The pool's loop takes the body as a plain value; it never outlives this call.
+      withoutActuallyEscaping(body) { parallel(count, $0) }
+    }
+  }
+
+  /// One task of the shared packing pass: some B micro-panels of one K block of one B matrix.
+  private static func packSharedB(
+    _ task: Int, plan: GEMMPlan, operands: Operands, into shared: UnsafeMutablePointer<Float>
+  ) {
+    let (matrix, kBlock, cols) = plan.packTask(task)
+    let depth = plan.kRange(kBlock)
+    let offset = plan.sharedBOffset(matrix: matrix, kBlock: kBlock, panel: cols.lowerBound / F32GEMMTile.cols)
+    GEMMPacking.packB(operands.b(matrix: matrix), row0: depth.lowerBound, depth: depth.count,
+                      col0: cols.lowerBound, cols: cols.count, into: shared + offset)
+  }
+
   /// One tile of C: the whole K loop for its rows and columns.
   private static func runTile(
-    _ index: Int, plan: GEMMPlan,
-    a: MatrixOperand, aBatchStride: Int, b: MatrixOperand, bBatchStride: Int,
-    c: UnsafeMutablePointer<Float>, ldc: Int, cBatchStride: Int, accumulate: Bool,
+    _ index: Int, plan: GEMMPlan, operands: Operands, sharedB: UnsafeMutablePointer<Float>?,
     scratch: UnsafeMutablePointer<Float>
   ) {
     let (q, rows, cols) = plan.tile(index)
-    var aq = a, bq = b
-    aq.base += q &* aBatchStride
-    bq.base += q &* bBatchStride
-    let cq = c + q &* cBatchStride
-    let packedB = scratch
+    var aq = operands.a
+    aq.base += q &* operands.aBatchStride
+    let bMatrix = plan.bMatrices == 1 ? 0 : q
+    let cq = operands.c + (q &* operands.cBatchStride &+ cols.lowerBound)
     let packedA = scratch + plan.bScratchFloats
     let blockCount = plan.rowBlockCount(rows)
     for kb in 0..<plan.kBlocks {
       let depth = plan.kRange(kb)
-      GEMMPacking.packB(bq, row0: depth.lowerBound, depth: depth.count,
-                        col0: cols.lowerBound, cols: cols.count, into: packedB)
+      let packedB: UnsafeMutablePointer<Float>
+      if let sharedB {
+        packedB = sharedB + plan.sharedBOffset(matrix: bMatrix, kBlock: kb,
+                                               panel: cols.lowerBound / F32GEMMTile.cols)
+      } else {
+        packedB = scratch
+        GEMMPacking.packB(operands.b(matrix: bMatrix), row0: depth.lowerBound, depth: depth.count,
+                          col0: cols.lowerBound, cols: cols.count, into: packedB)
+      }
       for blockIndex in 0..<blockCount {
         let blockRows = plan.rowBlock(blockIndex, of: rows, count: blockCount)
         GEMMPacking.packA(aq, row0: blockRows.lowerBound, rows: blockRows.count,
                           col0: depth.lowerBound, depth: depth.count, into: packedA)
         macroKernel(depth: depth.count, packedA: packedA, rows: blockRows.count,
                     packedB: packedB, cols: cols.count,
-                    c: cq + (blockRows.lowerBound &* ldc &+ cols.lowerBound), ldc: ldc,
-                    accumulate: accumulate || kb > 0)
+                    c: cq + blockRows.lowerBound &* operands.ldc, ldc: operands.ldc,
+                    accumulate: operands.accumulate || kb > 0)
       }
     }
   }

@@ -3,8 +3,14 @@
 /// Everything here follows from the shapes and the ``GEMMBlocking`` alone, never from the thread count.
 /// A tile covers whole 6-row and 16-column micro-panels of one batch entry and runs the full K loop, so
 /// each element of C sums its products in the same order whoever computes it.
+///
+/// When several tiles read the same B, B is packed once into shared scratch by a first parallel pass
+/// (`sharesB`), and tiles then split M only, so nothing is packed twice. Otherwise each tile packs its
+/// own B block per K block, which keeps that block in cache.
 struct GEMMPlan: Equatable {
   let batch: Int, m: Int, n: Int, k: Int
+  /// Distinct B matrices: 1 when B is broadcast over the batch.
+  let bMatrices: Int
   /// Number of K blocks; block `q` covers `kRange(q)`.
   let kBlocks: Int
   let panelsM: Int, panelsN: Int
@@ -12,15 +18,19 @@ struct GEMMPlan: Equatable {
   let mTiles: Int, nTiles: Int
   /// Most micro-panels of A packed at once (one L2-resident block).
   let mcPanels: Int
-  let blocking: GEMMBlocking
+  /// Whether B is packed once, before the tiles run, into `sharedBFloats` of shared scratch.
+  let sharesB: Bool
 
-  init(batch: Int, m: Int, n: Int, k: Int, blocking: GEMMBlocking) {
+  /// B micro-panels packed by one task of the shared packing pass.
+  static let packTaskPanels = 16
+
+  init(batch: Int, m: Int, n: Int, k: Int, bMatrices: Int = 1, blocking: GEMMBlocking) {
     let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
     self.batch = batch
     self.m = m
     self.n = n
     self.k = k
-    self.blocking = blocking
+    self.bMatrices = bMatrices
     kBlocks = max(1, (k + blocking.kc - 1) / blocking.kc)
     panelsM = (m + mr - 1) / mr
     panelsN = (n + nr - 1) / nr
@@ -29,23 +39,34 @@ struct GEMMPlan: Equatable {
     let flops = 2 * m * n * k
     let wanted = min(blocking.maxTiles, max(1, batch * flops / max(1, blocking.minTileFlops)))
     let perMatrix = (wanted + batch - 1) / batch
+    let sharedFloats = bMatrices * k * panelsN * nr
+    if sharedFloats <= blocking.sharedBMaxFloats {
+      let (mt, nt) = Self.split(perMatrix: perMatrix, panelsM: panelsM, panelsN: panelsN, nMin: 1,
+                                m: m, n: n, repackB: false)
+      if mt >= 3 || (mt == 2 && sharedFloats <= blocking.sharedBCheapFloats) {
+        (mTiles, nTiles, sharesB) = (mt, nt, true)
+        return
+      }
+    }
     let ncPanels = max(1, blocking.nc / nr)
     let nMin = (panelsN + ncPanels - 1) / ncPanels
-    (mTiles, nTiles) = Self.split(
-      perMatrix: perMatrix, panelsM: panelsM, panelsN: panelsN, nMin: nMin, m: m, n: n)
+    (mTiles, nTiles) = Self.split(perMatrix: perMatrix, panelsM: panelsM, panelsN: panelsN,
+                                  nMin: nMin, m: m, n: n, repackB: true)
+    sharesB = false
   }
 
   /// Picks tiles per matrix along M and N: as close to `perMatrix` tiles as the panels allow, then the
-  /// fewest repacked elements (A is packed once per N tile, B once per M tile), then the taller split.
+  /// fewest repacked elements (A is packed once per N tile; B once per M tile unless shared), then the
+  /// taller split.
   private static func split(
-    perMatrix: Int, panelsM: Int, panelsN: Int, nMin: Int, m: Int, n: Int
+    perMatrix: Int, panelsM: Int, panelsN: Int, nMin: Int, m: Int, n: Int, repackB: Bool
   ) -> (Int, Int) {
     var best = (1, min(panelsN, nMin))
     var bestKey = (tiles: 0, cost: Int.max)
     for mt in 1...max(1, min(panelsM, perMatrix)) {
       let nt = min(panelsN, max(nMin, (perMatrix + mt - 1) / mt))
       let tiles = min(mt * nt, perMatrix)
-      let cost = mt * n + nt * m
+      let cost = (repackB ? mt * n : 0) + nt * m
       if tiles > bestKey.tiles || (tiles == bestKey.tiles && cost <= bestKey.cost) {
         best = (mt, nt)
         bestKey = (tiles, cost)
@@ -88,13 +109,43 @@ struct GEMMPlan: Equatable {
       ..< min(upper, rows.lowerBound + (q + 1) * panels / count * mr)
   }
 
-  /// Floats reserved for the packed B block at the start of a tile's scratch (a 64-byte multiple).
+  // MARK: Shared B
+
+  /// Floats of the shared packed B: per B matrix, per K block, every 16-column micro-panel.
+  var sharedBFloats: Int { sharesB ? bMatrices * k * panelsN * F32GEMMTile.cols : 0 }
+
+  /// Offset in the shared packed B of micro-panel `panel` of K block `kBlock` of B matrix `matrix`.
+  func sharedBOffset(matrix: Int, kBlock: Int, panel: Int) -> Int {
+    let depth = kRange(kBlock)
+    let nr = F32GEMMTile.cols
+    return (matrix * k + depth.lowerBound) * panelsN * nr + panel * nr * depth.count
+  }
+
+  private var packTaskGroups: Int { (panelsN + Self.packTaskPanels - 1) / Self.packTaskPanels }
+
+  /// Tasks of the shared packing pass.
+  var packTaskCount: Int { sharesB ? bMatrices * kBlocks * packTaskGroups : 0 }
+
+  /// Pack task `index`: its B matrix, K block and B columns (whole micro-panels).
+  func packTask(_ index: Int) -> (matrix: Int, kBlock: Int, cols: Range<Int>) {
+    let groups = packTaskGroups
+    let group = index % groups
+    let span = Self.packTaskPanels * F32GEMMTile.cols
+    let cols = (group * span)..<min(n, (group + 1) * span)
+    return (index / groups / kBlocks, index / groups % kBlocks, cols)
+  }
+
+  // MARK: Per-worker scratch
+
+  /// Floats reserved for a tile's own packed B block at the start of its scratch (a 64-byte multiple);
+  /// zero when B is shared.
   var bScratchFloats: Int {
+    if sharesB { return 0 }
     let tilePanelsN = (panelsN + nTiles - 1) / nTiles
     return roundUp16(tilePanelsN * F32GEMMTile.cols * maxBlockDepth)
   }
 
-  /// Floats of packing scratch one tile needs: its B block, then its largest A block.
+  /// Floats of packing scratch one tile needs: its B block unless shared, then its largest A block.
   var scratchFloats: Int {
     let tilePanelsM = (panelsM + mTiles - 1) / mTiles
     let blockPanelsM = min(mcPanels, tilePanelsM)

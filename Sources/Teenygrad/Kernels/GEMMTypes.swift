@@ -42,8 +42,12 @@ struct GEMMBlocking: Sendable, Equatable {
   var nc: Int
   /// Smallest useful tile of C in floating-point operations; smaller problems get fewer tiles.
   var minTileFlops: Int
-  /// Most tiles one product is cut into: more tiles balance better but repack more.
+  /// Most tiles one product is cut into: more tiles balance better but cost more fork-join and packing.
   var maxTiles: Int
+  /// Largest B, in floats, packed once into shared scratch for all tiles (about half of L3).
+  var sharedBMaxFloats: Int
+  /// A shared packed B this small stays in L2, so sharing pays off even between two tiles.
+  var sharedBCheapFloats: Int
 
   /// Blocking for caches of the given byte sizes (one core's L1d and L2, the shared L3).
   init(l1: Int = 32 << 10, l2: Int = 512 << 10, l3: Int = 32 << 20,
@@ -59,6 +63,8 @@ struct GEMMBlocking: Sendable, Equatable {
     // One B block per core in an eighth of L3.
     let ncRaw = (l3 / 8) / (kc * floatSize)
     nc = Swift.max(nr, ncRaw / nr * nr)
+    sharedBMaxFloats = l3 / 2 / floatSize
+    sharedBCheapFloats = l2 / floatSize / 2
     self.minTileFlops = minTileFlops
     self.maxTiles = Swift.max(1, maxTiles)
   }

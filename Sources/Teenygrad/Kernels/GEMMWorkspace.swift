@@ -1,10 +1,11 @@
 import Synchronization
 
-/// Packing scratch for one GEMM call: one 64-byte-aligned float buffer per worker, kept between calls.
+/// Packing scratch for one GEMM call, kept between calls: one 64-byte-aligned float buffer per worker,
+/// plus one shared buffer (slot 0 of the table is the shared one, worker `w` uses slot `w + 1`).
 ///
 /// A worker only ever touches its own buffer, and the pool never runs two tiles on the same worker at
 /// once, so the buffers need no lock; the lock guards only the table, which grows when a call brings
-/// a worker index not seen before.
+/// a worker index not seen before. The shared buffer is sized before the tiles start.
 final class GEMMWorkspace: Sendable {
   private struct Scratch {
     var pointer: UnsafeMutablePointer<Float>
@@ -17,22 +18,31 @@ final class GEMMWorkspace: Sendable {
 
   /// Scratch of at least `count` floats for `worker`; its contents are undefined.
   func floats(worker: Int, count: Int) -> UnsafeMutablePointer<Float> {
+    floats(slot: worker + 1, count: count)
+  }
+
+  /// Scratch of at least `count` floats that every worker of the call may read; contents undefined.
+  func sharedFloats(count: Int) -> UnsafeMutablePointer<Float> {
+    floats(slot: 0, count: count)
+  }
+
+  private func floats(slot: Int, count: Int) -> UnsafeMutablePointer<Float> {
     table.withLock { slots in
-      if slots.count <= worker {
-        slots.append(contentsOf: repeatElement(nil, count: worker + 1 - slots.count))
+      if slots.count <= slot {
+        slots.append(contentsOf: repeatElement(nil, count: slot + 1 - slots.count))
       }
-      if let scratch = slots[worker], scratch.capacity >= count {
+      if let scratch = slots[slot], scratch.capacity >= count {
         return scratch.pointer
       }
-      if let old = slots[worker] {
+      if let old = slots[slot] {
         UnsafeMutableRawPointer(old.pointer).deallocate()
       }
       // Round up so that slowly growing shapes do not reallocate on every call.
-      let capacity = max(count, (slots[worker]?.capacity ?? 0) * 3 / 2, 1024)
+      let capacity = max(count, (slots[slot]?.capacity ?? 0) * 3 / 2, 1024)
       let raw = UnsafeMutableRawPointer.allocate(
         byteCount: capacity * MemoryLayout<Float>.stride, alignment: Self.alignment)
       let pointer = raw.bindMemory(to: Float.self, capacity: capacity)
-      slots[worker] = Scratch(pointer: pointer, capacity: capacity)
+      slots[slot] = Scratch(pointer: pointer, capacity: capacity)
       return pointer
     }
   }

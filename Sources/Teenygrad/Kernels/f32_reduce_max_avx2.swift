@@ -18,12 +18,10 @@ func f32_reduce_max_avx2(_ x: UnsafePointer<Float>, count: Int) -> Float {
     i &+= 8
   }
   let v = f32MaxPropagatingNaN(f32MaxPropagatingNaN(m0, m1), f32MaxPropagatingNaN(m2, m3))
-  let four = f32MaxPropagatingNaN(v.lowHalf, v.highHalf)
-  let two = f32MaxPropagatingNaN(four.lowHalf, four.highHalf)
-  var best = f32MaxPropagatingNaN(SIMD2(repeating: two[0]), SIMD2(repeating: two[1]))[0]
+  var best = v[0]
+  for lane in 1..<8 { best = f32MaxPropagatingNaN(best, v[lane]) }
   while i < count {
-    let value = x[i]
-    if value > best || value.isNaN { best = value }
+    best = f32MaxPropagatingNaN(best, x[i])
     i &+= 1
   }
   return best
@@ -31,6 +29,12 @@ func f32_reduce_max_avx2(_ x: UnsafePointer<Float>, count: Int) -> Float {
 
 /// Lane-wise maximum in which a NaN in `acc` stays and a NaN in `x` enters, so NaN is sticky.
 @inline(__always)
-func f32MaxPropagatingNaN<V: SIMD>(_ acc: V, _ x: V) -> V where V.Scalar == Float {
+func f32MaxPropagatingNaN(_ acc: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
   acc.replacing(with: x, where: (x .> acc) .| (x .!= x))
+}
+
+/// Scalar form of the NaN-sticky maximum.
+@inline(__always)
+func f32MaxPropagatingNaN(_ acc: Float, _ x: Float) -> Float {
+  x > acc || x.isNaN ? x : acc
 }

@@ -41,8 +41,7 @@ func f32_reduce_max_strided_avx2(
     var m = -Float.infinity
     var p = x + j
     for _ in 0..<rows {
-      let value = p.pointee
-      if value > m || value.isNaN { m = value }
+      m = f32MaxPropagatingNaN(m, p.pointee)
       p += rowStride
     }
     out[j] = m

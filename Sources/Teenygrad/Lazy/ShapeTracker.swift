@@ -65,28 +65,27 @@ struct ShapeTracker: Hashable, Sendable {
 
   /// The buffer index of element `idx` (in this tracker's shape), or nil where the element is padding.
   func bufferIndex(_ idx: [Int]) -> Int? {
+    let top = views[views.count - 1]
+    if let m = top.mask {
+      for d in idx.indices where !m[d].contains(idx[d]) { return nil }
+    }
+    var flat = top.offset
+    for d in idx.indices { flat &+= idx[d] &* top.strides[d] }
     var v = views.count - 1
-    var index = idx
-    while true {
-      let view = views[v]
-      if let m = view.mask {
-        for d in index.indices where !m[d].contains(index[d]) { return nil }
-      }
-      var flat = view.offset
-      for d in index.indices { flat += index[d] * view.strides[d] }
-      if v == 0 { return flat }
+    while v > 0 {
       v -= 1
-      index = ShapeTracker.unravel(flat, views[v].shape)
+      let view = views[v]
+      var rest = flat
+      var offset = view.offset
+      for d in stride(from: view.shape.count - 1, through: 0, by: -1) {
+        let n = view.shape[d]
+        let i = rest % n
+        rest /= n
+        if let m = view.mask, !m[d].contains(i) { return nil }
+        offset &+= i &* view.strides[d]
+      }
+      flat = offset
     }
-  }
-
-  static func unravel(_ flat: Int, _ shape: [Int]) -> [Int] {
-    var idx = [Int](repeating: 0, count: shape.count)
-    var rest = flat
-    for d in stride(from: shape.count - 1, through: 0, by: -1) where shape[d] > 0 {
-      idx[d] = rest % shape[d]
-      rest /= shape[d]
-    }
-    return idx
+    return flat
   }
 }

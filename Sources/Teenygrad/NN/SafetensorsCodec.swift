@@ -66,14 +66,15 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable {
     case let .missingField(name, field):
       return "safetensors: tensor '\(name)' has no '\(field)' field"
     case let .unsupportedDType(name, dtype):
-      let known = Self.otherFormatDTypes.contains(dtype) ? "a safetensors dtype this library does not support" : "not a safetensors dtype"
+      let known = Self.otherFormatDTypes.contains(dtype)
+        ? "a safetensors dtype this library does not support" : "not a safetensors dtype"
       return "safetensors: tensor '\(name)' has dtype '\(dtype)', \(known) (supported: F32, F16, I32, U8, BOOL)"
     case let .negativeDimension(name, shape):
       return "safetensors: tensor '\(name)' has a negative dimension in shape \(shape)"
     case let .sizeOverflow(name, shape):
       return "safetensors: tensor '\(name)' with shape \(shape) has more bytes than fit in memory"
     case let .offsetsOutOfRange(name, begin, end, dataSize):
-      return "safetensors: tensor '\(name)' has data_offsets [\(begin), \(end)] outside the \(dataSize)-byte data section"
+      return "safetensors: tensor '\(name)': data_offsets [\(begin), \(end)] outside the \(dataSize)-byte data section"
     case let .overlappingOffsets(name, other):
       return "safetensors: tensors '\(other)' and '\(name)' have overlapping data_offsets"
     case let .gapInData(before, offset, length):
@@ -103,7 +104,9 @@ enum Safetensors {
   ///
   /// Tensors are written in name order; the header is padded with spaces to a multiple of 8 bytes so the
   /// data starts aligned.
-  static func encode(_ entries: [String: SafetensorsEntry], metadata: [String: String] = [:]) throws(SafetensorsError) -> [UInt8] {
+  static func encode(
+    _ entries: [String: SafetensorsEntry], metadata: [String: String] = [:]
+  ) throws(SafetensorsError) -> [UInt8] {
     var fields: [String] = []
     if !metadata.isEmpty {
       let pairs = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
@@ -138,7 +141,9 @@ enum Safetensors {
 
   /// Returns the tensors and metadata stored in the safetensors file `bytes`, after checking that every
   /// tensor's byte range matches its dtype and shape and that the ranges tile the data section exactly.
-  static func decode(_ bytes: [UInt8]) throws(SafetensorsError) -> (entries: [String: SafetensorsEntry], metadata: [String: String]) {
+  static func decode(
+    _ bytes: [UInt8]
+  ) throws(SafetensorsError) -> (entries: [String: SafetensorsEntry], metadata: [String: String]) {
     guard bytes.count >= 8 else { throw .fileTooShort(size: bytes.count) }
     let declared = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
     guard declared <= UInt64(headerLimit) else { throw .headerLengthAbsurd(length: declared, limit: headerLimit) }
@@ -210,8 +215,8 @@ enum Safetensors {
 extension DType {
   /// The dtype a safetensors header name stands for, or `nil` for one this library does not support.
   init?(safetensorsName: String) {
-    guard let match = [DType.float32, .float16, .int32, .uint8, .bool].first(where: { $0.safetensorsName == safetensorsName })
-    else { return nil }
+    let all: [DType] = [.float32, .float16, .int32, .uint8, .bool]
+    guard let match = all.first(where: { $0.safetensorsName == safetensorsName }) else { return nil }
     self = match
   }
 }
@@ -231,15 +236,20 @@ private struct SafetensorsHeader: Decodable {
 
   init(parsing bytes: ArraySlice<UInt8>) throws(SafetensorsError) {
     guard let text = String(validating: bytes, as: UTF8.self) else { throw .headerNotUTF8 }
+    let json = Data(text.utf8)
     do {
-      self = try JSONDecoder().decode(Self.self, from: Data(text.utf8))
+      self = try JSONDecoder().decode(Self.self, from: json)
     } catch let error as SafetensorsError {
       throw error
-    } catch let DecodingError.dataCorrupted(context) {
-      let underlying = (context.underlyingError as? NSError)?.debugDescription
-      throw .invalidJSON(reason: underlying ?? context.debugDescription)
     } catch {
-      throw .invalidJSON(reason: String(describing: error))
+      // JSONDecoder does not say where the syntax error is; JSONSerialization does.
+      var reason = String(describing: error)
+      do {
+        _ = try JSONSerialization.jsonObject(with: json, options: .fragmentsAllowed)
+      } catch {
+        reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? reason
+      }
+      throw .invalidJSON(reason: reason)
     }
   }
 
@@ -265,12 +275,13 @@ private struct SafetensorsHeader: Decodable {
           throw SafetensorsError.invalidMetadata
         }
       } else {
-        tensors.append(try Self.tensorInfo(named: key.stringValue, in: object, at: key))
+        tensors.append(try Self.tensorInfo(at: key, in: object))
       }
     }
   }
 
-  private static func tensorInfo(named name: String, in object: KeyedDecodingContainer<Key>, at key: Key) throws -> TensorInfo {
+  private static func tensorInfo(at key: Key, in object: KeyedDecodingContainer<Key>) throws -> TensorInfo {
+    let name = key.stringValue
     let fields: KeyedDecodingContainer<Key>
     do {
       fields = try object.nestedContainer(keyedBy: Key.self, forKey: key)

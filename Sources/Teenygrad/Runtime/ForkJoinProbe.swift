@@ -20,7 +20,7 @@ extension ThreadPool {
         var spins = 0
         while arrived.load(ordering: .acquiring) < count {
           spins += 1
-          if spins < 100_000 { Topology.spinPause() } else { Topology.yieldThread() }
+          if spins < 2_000 { Topology.spinPause() } else { Topology.yieldThread() }
         }
       }
     }

@@ -43,6 +43,18 @@ final class ThreadPool: @unchecked Sendable {
   /// The number of worker threads of this pool still running (0 after ``shutdown()``).
   var liveWorkerCount: Int { shared.liveWorkers.load(ordering: .acquiring) }
 
+  /// Returns a function that reports ``liveWorkerCount`` and keeps working after the pool is gone, to check
+  /// that releasing a pool stops its workers.
+  var liveWorkerCounter: @Sendable () -> Int {
+    let shared = shared
+    return { shared.liveWorkers.load(ordering: .acquiring) }
+  }
+
+  /// The number of workers parked on their semaphore (idle longer than the spin budget).
+  var parkedWorkerCount: Int {
+    shared.slots.count { $0.sleeping.load(ordering: .acquiring) }
+  }
+
   /// Runs `body(index)` for every index in `0..<count` across the workers and returns when all are done.
   /// Serial on the caller when there is one thread, one index, or when called from inside a body of this
   /// pool (a nested loop).
@@ -66,7 +78,8 @@ final class ThreadPool: @unchecked Sendable {
       if isShutDown || threadCount == 1 || count == 1 {
         for index in 0..<count { body(index, 0) }
       } else {
-        shared.pinCallerIfNeeded()
+        // A worker of another pool forking here keeps its own core.
+        if context == 0 { shared.pinCallerIfNeeded() }
         withoutActuallyEscaping(body) { shared.fork(count: count, body: $0) }
       }
     }
@@ -107,31 +120,40 @@ private final class PoolShared: @unchecked Sendable {
   let id: Int
   let threadCount: Int
   let pin: Bool
-  /// Pause iterations a worker spins before parking, and the caller before yielding while it waits.
-  let spinLimit: Int
+  /// How long a worker spins before parking, and the caller before yielding while it waits for workers.
+  let spinNanoseconds: UInt64
   let slots: [WorkerSlot]
   let liveWorkers = Atomic<Int>(0)
   let callerThreadID = Atomic<Int32>(0)
 
-  /// `epoch * epochStep | closedBit? | stopBit?`; a new epoch publishes a job, `closedBit` ends it.
-  private let generation = Atomic<UInt64>(0)
-  private let nextIndex = Atomic<Int>(0)
-  /// Workers that may be reading the current job; the caller waits for 0 after closing a job.
-  private let active = Atomic<Int>(0)
   private let started = DispatchSemaphore(value: 0)
   private let exited = DispatchSemaphore(value: 0)
+  private var epoch: UInt64 = 0
+
+  // The hot fields, laid out so that a fork moves as few cache lines between cores as possible: the job
+  // description shares one line with the generation word that publishes it; the index counter and the
+  // active count get lines of their own.
+  private let padding0 = CacheLinePadding()
+  /// `epoch * epochStep | closedBit? | stopBit?`; a new epoch publishes a job, `closedBit` ends it.
+  private let generation = Atomic<UInt64>(0)
   /// Written only by the forking thread, before it publishes an epoch and after all workers left the job.
   private var jobCount = 0
-  private var jobBody: ((Int, Int) -> Void)?
-  private var epoch: UInt64 = 0
+  /// The forking thread's ``JobBody``, unretained, for the duration of the job.
+  private var jobBody: UnsafeMutableRawPointer?
+  private let padding1 = CacheLinePadding()
+  private let nextIndex = Atomic<Int>(0)
+  private let padding2 = CacheLinePadding()
+  /// Workers that may be reading the current job; the caller waits for 0 after closing a job.
+  private let active = Atomic<Int>(0)
+  private let padding3 = CacheLinePadding()
 
   init(threadCount: Int, pin: Bool, oversubscribed: Bool) {
     id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
     self.threadCount = threadCount
     self.pin = pin
-    // About 100 us on a current x86 core; with more threads than cores spinning steals the time slices
-    // of the threads being waited for, so spin very little.
-    spinLimit = oversubscribed ? 64 : 20_000
+    // Long enough to bridge the gap between the kernels of one realize; with more threads than cores,
+    // spinning steals the time slices of the threads being waited for, so barely spin.
+    spinNanoseconds = oversubscribed ? 2_000 : 100_000
     slots = (1..<max(threadCount, 1)).map { _ in WorkerSlot() }
   }
 
@@ -160,8 +182,12 @@ private final class PoolShared: @unchecked Sendable {
   /// Publishes a job, runs indices on the calling thread (worker 0) and returns once every index is done and
   /// no worker still refers to `body`.
   func fork(count: Int, body: @escaping (Int, Int) -> Void) {
+    // Workers reach the body through an unretained reference, so they never write to the reference count
+    // of an object on a cache line the forking thread owns.
+    let box = JobBody(body)
+    defer { withExtendedLifetime(box) {} }
     jobCount = count
-    jobBody = body
+    jobBody = Unmanaged.passUnretained(box).toOpaque()
     nextIndex.store(0, ordering: .relaxed)
     epoch += 1
     let open = epoch * Self.epochStep
@@ -169,8 +195,10 @@ private final class PoolShared: @unchecked Sendable {
     wakeSleepers(upTo: count - 1)
     runIndices(count: count, body: body, worker: 0)
     generation.store(open | Self.closedBit, ordering: .sequentiallyConsistent)
-    var spins = 0
-    while active.load(ordering: .sequentiallyConsistent) != 0 { backOff(&spins) }
+    var spin = SpinWait(nanoseconds: spinNanoseconds)
+    while active.load(ordering: .sequentiallyConsistent) != 0 {
+      if !spin.pause() { Topology.yieldThread() }
+    }
     jobBody = nil
   }
 
@@ -199,16 +227,6 @@ private final class PoolShared: @unchecked Sendable {
       let index = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
       if index >= count { return }
       body(index, worker)
-    }
-  }
-
-  @inline(__always)
-  private func backOff(_ spins: inout Int) {
-    if spins < spinLimit {
-      spins += 1
-      Topology.spinPause()
-    } else {
-      Topology.yieldThread()
     }
   }
 
@@ -246,18 +264,21 @@ private final class PoolShared: @unchecked Sendable {
   /// Kept out of line so this worker's reference to the body is gone before it leaves `active`.
   @inline(never)
   private func runJob(worker: Int) {
-    guard let body = jobBody else { return }
-    runIndices(count: jobCount, body: body, worker: worker)
+    guard let job = jobBody else { return }
+    let count = jobCount
+    Unmanaged<JobBody>.fromOpaque(job)._withUnsafeGuaranteedRef { box in
+      runIndices(count: count, body: box.call, worker: worker)
+    }
   }
 
   /// Spins on the generation word, then parks, until it differs from `seen`; returns the new value.
   private func waitForChange(from seen: UInt64, slot: WorkerSlot) -> UInt64 {
     while true {
-      for _ in 0..<spinLimit {
+      var spin = SpinWait(nanoseconds: spinNanoseconds)
+      repeat {
         let value = generation.load(ordering: .acquiring)
         if value != seen { return value }
-        Topology.spinPause()
-      }
+      } while spin.pause()
       slot.sleeping.store(true, ordering: .sequentiallyConsistent)
       let value = generation.load(ordering: .sequentiallyConsistent)
       if value == seen {
@@ -270,4 +291,41 @@ private final class PoolShared: @unchecked Sendable {
       if current != seen { return current }
     }
   }
+}
+
+/// Busy-waiting with a CPU pause hint for at most a time budget; the clock is read only every few pauses,
+/// and not at all when the wait ends quickly.
+private struct SpinWait {
+  private let budget: UInt64
+  private var deadline: UInt64 = 0
+  private var pauses = 0
+
+  init(nanoseconds: UInt64) { budget = nanoseconds }
+
+  /// Pauses once; returns `false`, without pausing, once the budget is spent.
+  @inline(__always)
+  mutating func pause() -> Bool {
+    pauses += 1
+    if pauses & 63 == 0 {
+      let now = DispatchTime.now().uptimeNanoseconds
+      if deadline == 0 {
+        deadline = now + budget
+      } else if now >= deadline {
+        return false
+      }
+    }
+    Topology.spinPause()
+    return true
+  }
+}
+
+/// A loop body, boxed so that workers can call it through an unretained reference.
+private final class JobBody {
+  let call: (Int, Int) -> Void
+  init(_ call: @escaping (Int, Int) -> Void) { self.call = call }
+}
+
+/// 64 bytes that keep the stored properties around them on different cache lines.
+private struct CacheLinePadding {
+  private let bytes: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
 }

@@ -1,6 +1,109 @@
-/// Recognises `SUM(MUL(a, b))` reduce kernels whose operands are strided matrices and turns them into GEMMs.
+/// Recognises `SUM(MUL(a, b))` reduce kernels (how teenygrad spells matmul and conv, forward and backward)
+/// and turns them into batched GEMMs.
+///
+/// Every axis of the iteration space falls in one class: K (reduced), M (only `a` moves), N (only `b`
+/// moves) or batch (both move, or neither). Each class must collapse into one stride per operand and for the
+/// output. Operands that do not collapse as they are (several views, padding, interleaved axes) are first
+/// copied into a buffer laid out class by class (batch, own axes, K): for conv that copy is im2col.
 enum GEMMMatcher {
-  static func match(_ kernel: Kernel, buffers: [ScheduledBuffer]) -> Kernel? {
-    nil
+  enum AxisClass: Int, Comparable {
+    case batch, m, n, k
+    static func < (a: AxisClass, b: AxisClass) -> Bool { a.rawValue < b.rawValue }
+  }
+
+  /// The two operand inputs when the kernel has the GEMM shape, else nil.
+  static func operands(_ kernel: Kernel) -> (Int, Int)? {
+    guard kernel.kind == .reduce, kernel.reduceOp == .sum, kernel.outputDType == .float32,
+          case .binary(.mul, .load(let a), .load(let b)) = kernel.expr, a != b,
+          kernel.inputs[a].dtype == .float32, kernel.inputs[b].dtype == .float32 else { return nil }
+    return (a, b)
+  }
+
+  /// Per kernel axis, its class, from where each operand's outermost view broadcasts.
+  static func classes(_ kernel: Kernel, _ a: Int, _ b: Int) -> [AxisClass?] {
+    let sa = kernel.inputs[a].st.last.strides, sb = kernel.inputs[b].st.last.strides
+    return kernel.shape.indices.map { d in
+      if kernel.shape[d] == 1 { return nil }
+      if kernel.reduceAxes.contains(d) { return .k }
+      switch (sa[d] != 0, sb[d] != 0) {
+      case (true, false): return .m
+      case (false, true): return .n
+      default: return .batch
+      }
+    }
+  }
+
+  /// Whether operand `input` can be read in place (one unmasked view whose axes collapse per class).
+  static func isDirect(_ kernel: Kernel, input: Int, classes: [AxisClass?]) -> Bool {
+    let st = kernel.inputs[input].st
+    guard st.isSingleView, st.last.mask == nil else { return false }
+    return [AxisClass.batch, .m, .n, .k].allSatisfy { collapse(kernel.shape, st.last.strides, classes, $0) != nil }
+  }
+
+  /// The layout an operand copy gets: its own axes ordered by class (batch, m or n, k), keeping kernel order
+  /// within a class. Returns the kernel axes in that order.
+  static func copyOrder(_ kernel: Kernel, input: Int, classes: [AxisClass?]) -> [Int] {
+    let strides = kernel.inputs[input].st.last.strides
+    let own = kernel.shape.indices.filter { classes[$0] != nil && (strides[$0] != 0 || classes[$0] == .k) }
+    return own.sorted { (classes[$0]!, $0) < (classes[$1]!, $1) }
+  }
+
+  /// The kernel as a GEMM, when both operands and the output collapse class by class.
+  static func match(_ kernel: Kernel) -> Kernel? {
+    guard let (ia, ib) = operands(kernel) else { return nil }
+    let cls = classes(kernel, ia, ib)
+    let va = kernel.inputs[ia].st, vb = kernel.inputs[ib].st
+    guard va.isSingleView, vb.isSingleView, va.last.mask == nil, vb.last.mask == nil else { return nil }
+    var outStrides = View.contiguousStrides(kernel.outputShape)
+    for d in kernel.reduceAxes { outStrides[d] = 0 }
+    var batchClasses = cls
+    // Leading M or N axes that do not collapse become batch axes (conv's batch axis sits outside its pixels).
+    for _ in 0..<kernel.shape.count {
+      if [AxisClass.batch, .m, .n].allSatisfy({ collapse(kernel.shape, outStrides, batchClasses, $0) != nil }) { break }
+      guard let first = kernel.shape.indices.first(where: {
+        (batchClasses[$0] == .m || batchClasses[$0] == .n) && collapse(kernel.shape, outStrides, batchClasses, batchClasses[$0]!) == nil
+      }) else { return nil }
+      batchClasses[first] = .batch
+    }
+    func strides(_ s: [Int], _ c: AxisClass) -> (size: Int, stride: Int)? { collapse(kernel.shape, s, batchClasses, c) }
+    guard let aB = strides(va.last.strides, .batch), let aM = strides(va.last.strides, .m), let aK = strides(va.last.strides, .k),
+          let bB = strides(vb.last.strides, .batch), let bN = strides(vb.last.strides, .n), let bK = strides(vb.last.strides, .k),
+          let cB = strides(outStrides, .batch), let cM = strides(outStrides, .m), let cN = strides(outStrides, .n),
+          strides(va.last.strides, .n)?.stride ?? 0 == 0, strides(vb.last.strides, .m)?.stride ?? 0 == 0
+    else { return nil }
+    // C's columns must be unit-stride: the class whose output stride is 1 becomes N.
+    let spec: GEMMSpec
+    if cN.size == 1 || cN.stride == 1 {
+      spec = GEMMSpec(batch: cB.size, m: aM.size, n: bN.size, k: aK.size,
+                      a: .init(input: ia, offset: va.last.offset, rowStride: aM.stride, colStride: aK.stride, batchStride: aB.stride),
+                      b: .init(input: ib, offset: vb.last.offset, rowStride: bK.stride, colStride: bN.stride, batchStride: bB.stride),
+                      ldc: cM.size > 1 ? cM.stride : bN.size, cBatchStride: cB.stride)
+    } else if cM.size == 1 || cM.stride == 1 {
+      spec = GEMMSpec(batch: cB.size, m: bN.size, n: aM.size, k: aK.size,
+                      a: .init(input: ib, offset: vb.last.offset, rowStride: bN.stride, colStride: bK.stride, batchStride: bB.stride),
+                      b: .init(input: ia, offset: va.last.offset, rowStride: aK.stride, colStride: aM.stride, batchStride: aB.stride),
+                      ldc: cN.size > 1 ? cN.stride : aM.size, cBatchStride: cB.stride)
+    } else {
+      return nil
+    }
+    guard spec.ldc >= spec.n || spec.m <= 1 else { return nil }
+    var k = kernel
+    k.kind = .gemm
+    k.gemm = spec
+    return k
+  }
+
+  /// Collapses the axes of class `c` into one (size, stride) for the given strides; nil when they do not form
+  /// one run. A class with no axes is (1, 0).
+  static func collapse(_ shape: [Int], _ strides: [Int], _ classes: [AxisClass?], _ c: AxisClass) -> (size: Int, stride: Int)? {
+    let axes = shape.indices.filter { classes[$0] == c }
+    guard let last = axes.last else { return (1, 0) }
+    var size = shape[last]
+    let stride = strides[last]
+    for d in axes.dropLast().reversed() {
+      guard strides[d] == stride * size else { return nil }
+      size *= shape[d]
+    }
+    return (size, stride)
   }
 }

@@ -68,10 +68,45 @@ struct Scheduler {
     let out = addBuffer(ScheduledBuffer(dtype: base.dtype, count: base.numel, owner: base, existing: nil), id)
     if var k = kernel {
       k.output = out
-      if k.kind == .reduce, let matched = GEMMMatcher.match(k, buffers: schedule.buffers) { k = matched }
+      if k.kind == .reduce { k = lowerToGEMM(k) }
       schedule.kernels.append(k)
     }
     return out
+  }
+
+  /// The kernel as a GEMM when it is a matrix product with both M and N larger than 1; operands that cannot
+  /// be read in place are copied first (im2col for conv).
+  private mutating func lowerToGEMM(_ kernel: Kernel) -> Kernel {
+    guard let (ia, ib) = GEMMMatcher.operands(kernel) else { return kernel }
+    let classes = GEMMMatcher.classes(kernel, ia, ib)
+    let size = { (c: GEMMMatcher.AxisClass) in kernel.shape.indices.filter { classes[$0] == c }.map { kernel.shape[$0] }.reduce(1, *) }
+    guard size(.m) > 1, size(.n) > 1 else { return kernel }
+    if let gemm = GEMMMatcher.match(kernel) { return gemm }
+    var k = kernel
+    for i in [ia, ib] where !GEMMMatcher.isDirect(k, input: i, classes: classes) {
+      k.inputs[i] = copyOperand(k, input: i, classes: classes)
+    }
+    return GEMMMatcher.match(k) ?? kernel
+  }
+
+  /// Schedules a copy of a GEMM operand into a temporary laid out class by class; returns the input that
+  /// reads the copy in the kernel's iteration shape.
+  private mutating func copyOperand(_ k: Kernel, input i: Int, classes: [GEMMMatcher.AxisClass?]) -> KernelInput {
+    let input = k.inputs[i]
+    let order = GEMMMatcher.copyOrder(k, input: i, classes: classes)
+    let ownShape = k.shape.indices.map { order.contains($0) ? k.shape[$0] : 1 }
+    let perm = order + k.shape.indices.filter { !order.contains($0) }
+    let source = input.st.shrunk(ownShape.map { (0, $0) }).permuted(perm)
+    let copyShape = perm.map { ownShape[$0] }
+    schedule.buffers.append(ScheduledBuffer(dtype: input.dtype, count: copyShape.reduce(1, *), owner: nil, existing: nil))
+    let temp = schedule.buffers.count - 1
+    schedule.kernels.append(Kernel(kind: .copy, output: temp, outputDType: input.dtype, shape: copyShape, reduceAxes: [],
+                                   reduceOp: nil, inputs: [KernelInput(buffer: input.buffer, st: source, dtype: input.dtype)],
+                                   expr: .load(0), gemm: nil))
+    var inverse = [Int](repeating: 0, count: perm.count)
+    for (j, p) in perm.enumerated() { inverse[p] = j }
+    let view = ShapeTracker.contiguous(copyShape).permuted(inverse).expanded(k.shape)
+    return KernelInput(buffer: temp, st: view, dtype: input.dtype)
   }
 
   private mutating func addBuffer(_ b: ScheduledBuffer, _ id: ObjectIdentifier) -> Int {

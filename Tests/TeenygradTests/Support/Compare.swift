@@ -25,10 +25,9 @@ func expectClose(
     if mismatches.count < 6 { mismatches.append("[\(i)] expected \(expected[i]) got \(got[i])") }
   }
   if count > 0 {
-    Issue.record(
-      "\(what()): \(count) of \(expected.count) values differ (atol \(atol), rtol \(rtol)): "
-        + mismatches.joined(separator: ", "),
-      sourceLocation: sourceLocation)
+    let message = "\(what()): \(count) of \(expected.count) values differ (atol \(atol), rtol \(rtol)): "
+      + mismatches.joined(separator: ", ")
+    Issue.record("\(message)", sourceLocation: sourceLocation)
   }
 }
 

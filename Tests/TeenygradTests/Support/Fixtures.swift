@@ -1,5 +1,6 @@
 import Foundation
 import Teenygrad
+import Testing
 
 /// One tensor of a fixture: row-major values (NaN and infinities arrive as "nan", "inf", "-inf").
 struct FixtureTensor: Decodable, Sendable {

@@ -1,0 +1,108 @@
+import Testing
+import Teenygrad
+
+/// backward(), gradient accumulation, requiresGrad, no-grad and training scopes, realize/assign/item.
+@Suite struct OpsAutogradTests {
+  @Test func backwardFillsLeafGradients() {
+    let x = Tensor([1, -2, 3] as [Float], requiresGrad: true)
+    let y = Tensor([0.5, 4, -1] as [Float], requiresGrad: true)
+    (x * y + x.square()).sum().backward()
+    expectClose(x.grad?.toArray() ?? [], [2.5, 0, 5] as [Float])
+    expectClose(y.grad?.toArray() ?? [], [1, -2, 3] as [Float])
+  }
+
+  @Test func gradientsAccumulateAcrossBackwardCalls() {
+    let x = Tensor([1, 2] as [Float], requiresGrad: true)
+    (x * 2).sum().backward()
+    (x * 3).sum().backward()
+    expectClose(x.grad?.toArray() ?? [], [5, 5] as [Float])
+  }
+
+  @Test func reusedTensorGetsBothContributions() {
+    let x = Tensor([3] as [Float], requiresGrad: true)
+    let y = x * x * x
+    y.sum().backward()
+    expectClose(x.grad?.toArray() ?? [], [27] as [Float])
+  }
+
+  @Test func tensorsWithoutRequiresGradGetNoGradient() {
+    let x = Tensor([1, 2] as [Float], requiresGrad: true)
+    let unset = Tensor([3, 4] as [Float])
+    let off = Tensor([5, 6] as [Float], requiresGrad: false)
+    #expect(unset.requiresGrad == nil)
+    #expect(off.requiresGrad == false)
+    (x * unset * off).sum().backward()
+    #expect(x.grad != nil)
+    #expect(unset.grad == nil)
+    #expect(off.grad == nil)
+  }
+
+  @Test func backwardReturnsSelfAndSeedsOne() {
+    let x = Tensor([2] as [Float], requiresGrad: true)
+    let loss = x.square().sum()
+    let returned = loss.backward()
+    #expect(returned === loss)
+    expectClose(loss.grad?.toArray() ?? [], [1] as [Float])
+  }
+
+  @Test func noGradBuildsNoGraph() {
+    let x = Tensor([1, 2] as [Float], requiresGrad: true)
+    let loss = Tensor.withNoGrad { (x * 2).sum() }
+    loss.backward()
+    #expect(x.grad == nil)
+    struct Failure: Error {}
+    #expect(throws: Failure.self) { try Tensor.withNoGrad { throw Failure() } }
+  }
+
+  @Test func trainingScopeRestoresTheFlag() {
+    GlobalState.serialized {
+      let before = Tensor.training
+      Tensor.withTraining { #expect(Tensor.training) }
+      Tensor.withTraining(false) { #expect(!Tensor.training) }
+      #expect(Tensor.training == before)
+      Tensor.training = true
+      #expect(Tensor.training)
+      Tensor.training = before
+    }
+  }
+
+  @Test func gradientOfIntermediateShapesMatch() {
+    let x = Tensor((0..<6).map(Float.init), shape: [2, 3], requiresGrad: true)
+    let b = Tensor([1, 2, 3] as [Float], requiresGrad: true)
+    (x + b).sum().backward()
+    #expect(x.grad?.shape == [2, 3])
+    #expect(b.grad?.shape == [3])
+    expectClose(b.grad?.toArray() ?? [], [2, 2, 2] as [Float])
+  }
+
+  @Test func realizeAssignItem() {
+    let a = Tensor([1, 2, 3] as [Float])
+    let lazy = a * 2
+    #expect(lazy.realize() === lazy)
+    expectClose(lazy.toArray(), [2, 4, 6] as [Float])
+    let other = a + 1
+    Tensor.realizeAll([lazy, other])
+    expectClose(other.toArray(), [2, 3, 4] as [Float])
+
+    let target = Tensor([0, 0, 0] as [Float]).realize()
+    #expect(target.assign(Tensor([7, 8, 9] as [Float])) === target)
+    expectClose(target.toArray(), [7, 8, 9] as [Float])
+    target.assign(target * 2)
+    expectClose(target.toArray(), [14, 16, 18] as [Float])
+
+    #expect(Tensor([3.5] as [Float]).item() == 3.5)
+    #expect(Tensor(Float(-2)).item() == -2)
+    #expect(a.sum().item() == 6)
+    #expect(Tensor([4] as [Int32]).item() == 4)
+  }
+
+  @Test func shapeProperties() {
+    let t = Tensor.zeros(2, 3, 4)
+    #expect(t.shape == [2, 3, 4])
+    #expect(t.ndim == 3)
+    #expect(t.numel == 24)
+    #expect(Tensor(Float(1)).ndim == 0)
+    #expect(Tensor(Float(1)).numel == 1)
+    #expect(Tensor([[1, 2], [3, 4]] as [[Float]]).shape == [2, 2])
+  }
+}
