@@ -137,7 +137,7 @@ import Teenygrad
       x.mish(), x.softplus(), x.softplus(beta: 2), x.softsign(),
     ]
     #expect(unary.allSatisfy { $0.shape == [3] })
-    #expect(unary.allSatisfy { $0.toArray().allSatisfy(\.isFinite) })
+    #expect(unary.allSatisfy { $0.toArray().allSatisfy { $0.isFinite } })
   }
 
   @Test func binaryAndOperators() {
@@ -227,7 +227,7 @@ import Teenygrad
       w.square().sum().backward()
       optimizer.step()
     }
-    #expect(w.toArray().allSatisfy(\.isFinite))
+    #expect(w.toArray().allSatisfy { $0.isFinite })
   }
 
   @Test func safetensorsRoundTrip() throws {

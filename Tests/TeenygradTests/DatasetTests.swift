@@ -191,7 +191,7 @@ struct MNISTTests {
     }
     // Loading verifies all four files; hash the test split here too, outside the loader.
     for file in MNIST.files[2...] {
-      let compressed = try readFile(folder.appendingPathComponent(file.name).path)
+      let compressed = try readDatasetFile(folder.appendingPathComponent(file.name).path)
       let bytes = try Gzip.decompress(compressed, limit: file.byteCount, file: file.name)
       #expect(bytes.count == file.byteCount)
       #expect(SHA256.hex(of: bytes) == file.sha256, "\(file.name)")

@@ -7,8 +7,11 @@ import Teenygrad
   /// Deterministic, non-trivial values without touching the random generator.
   static func ramp(_ shape: [Int], scale: Float = 0.37) -> Tensor {
     let n = shape.reduce(1, *)
-    return Tensor((0..<n).map { Float(Foundation.sin(Double($0) * Double(scale))) * 1.5 + Float($0 % 3) * 0.1 },
-                  shape: shape)
+    let values = (0..<n).map { (i: Int) -> Float in
+      let wave = Float(Foundation.sin(Double(i) * Double(scale)))
+      return wave * 1.5 + Float(i % 3) * 0.1
+    }
+    return Tensor(values, shape: shape)
   }
 
   @Test func linearShapesAndForward() {

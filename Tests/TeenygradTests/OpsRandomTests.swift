@@ -43,7 +43,7 @@ import Teenygrad
 
   @Test func randnIsStandardNormal() {
     let values = Self.seeded(2) { Tensor.randn(50_000).toArray() }
-    #expect(values.allSatisfy(\.isFinite))
+    #expect(values.allSatisfy { $0.isFinite })
     let (mean, std) = Self.moments(values)
     #expect(Swift.abs(mean) < 0.03)
     #expect(Swift.abs(std - 1) < 0.03)

@@ -61,7 +61,7 @@ extension IDXArray {
   ///   - limit: the most decompressed bytes the file may hold.
   ///   - sha256: when given, the lowercase hex SHA-256 the decompressed bytes must have.
   init(gzipFile path: String, limit: Int, sha256: String? = nil) throws(DatasetError) {
-    let compressed = try readFile(path)
+    let compressed = try readDatasetFile(path)
     try self.init(gzipped: compressed, limit: limit, sha256: sha256, file: path)
   }
 
@@ -77,7 +77,7 @@ extension IDXArray {
 }
 
 /// Returns the contents of the file at `path`.
-func readFile(_ path: String) throws(DatasetError) -> [UInt8] {
+func readDatasetFile(_ path: String) throws(DatasetError) -> [UInt8] {
   do {
     return try [UInt8](Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe))
   } catch {

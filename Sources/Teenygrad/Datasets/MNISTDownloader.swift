@@ -43,7 +43,7 @@ struct MNISTDownloader {
       let url = mirror.hasSuffix("/") ? mirror + file.name : mirror + "/" + file.name
       do {
         try download(url, to: partial)
-        let bytes = try readFile(partial.path)
+        let bytes = try readDatasetFile(partial.path)
         _ = try IDXArray(gzipped: bytes, limit: file.byteCount, sha256: file.sha256, file: url)
         guard rename(partial.path, destination.path) == 0 else {
           throw AttemptError("cannot move it into place: \(String(cString: strerror(errno)))")

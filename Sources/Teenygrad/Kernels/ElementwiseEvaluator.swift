@@ -8,6 +8,7 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   let program: ElementwiseProgram
   let reduceOp: ReduceOp?
   let inputs: [(base: UnsafeRawPointer, dtype: DType)]
+  let indexers: [GeneralIndexer?]
   let output: UnsafeMutableRawPointer
   let outputDType: DType
 
@@ -26,6 +27,7 @@ struct ElementwiseEvaluator: @unchecked Sendable {
     program = ElementwiseProgram(kernel.expr)
     reduceOp = kernel.reduceOp
     inputs = kernel.inputs.map { (UnsafeRawPointer(buffers[$0.buffer].raw), $0.dtype) }
+    indexers = kernel.inputs.map { $0.st.isSingleView ? nil : GeneralIndexer($0.st) }
     output = buffers[kernel.output].raw
     outputDType = kernel.outputDType
     rank = plan.shape.count
@@ -42,7 +44,9 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   /// Work of one unit in lane-ops, for the tiler.
   var unitCost: Int {
     let lanes = innerIsReduce ? innerLen : Swift.min(innerLen, chunk)
-    return Swift.max(1, reduceCombos * lanes * Swift.max(1, program.instructions.count))
+    // Loads through several views cost about as much as a dozen ALU ops per element.
+    let perLane = program.instructions.count + 12 * indexers.filter { $0 != nil }.count
+    return Swift.max(1, reduceCombos * lanes * Swift.max(1, perLane))
   }
 
   /// Floats of scratch one worker needs.
@@ -127,8 +131,8 @@ struct ElementwiseEvaluator: @unchecked Sendable {
         switch plan.access[input] {
         case .strided(_, let strides, let mask):
           load(input, rowOffsets[input], rowValid[input], strides[rank - 1], mask?[rank - 1], j, n, r)
-        case .general(let st):
-          loadGeneral(input, st, &idx, &kernelIdx, j, n, r)
+        case .general:
+          loadGeneral(input, indexers[input]!, &idx, &kernelIdx, j, n, r)
         }
       case .const(let v, let dst):
         ElementwiseOps.fill(regs + dst * chunk, v, n)
@@ -171,15 +175,28 @@ struct ElementwiseEvaluator: @unchecked Sendable {
     }
   }
 
-  private func loadGeneral(_ input: Int, _ st: ShapeTracker, _ idx: inout [Int], _ kernelIdx: inout [Int],
+  private func loadGeneral(_ input: Int, _ indexer: GeneralIndexer, _ idx: inout [Int], _ kernelIdx: inout [Int],
                            _ j: Int, _ n: Int, _ dst: UnsafeMutablePointer<Float>) {
     for d in 0..<plan.kernelRank { kernelIdx[d] = 0 }
     for d in 0..<(rank - 1) where plan.order[d] >= 0 { kernelIdx[plan.order[d]] = idx[d] }
     let innerDim = plan.order[rank - 1]
     let (base, dtype) = inputs[input]
-    for l in 0..<n {
-      if innerDim >= 0 { kernelIdx[innerDim] = j + l }
-      if let b = st.bufferIndex(kernelIdx) { dst[l] = ElementIO.load(base, dtype, b) } else { dst[l] = 0 }
+    kernelIdx.withUnsafeMutableBufferPointer { k in
+      let p = k.baseAddress ?? UnsafeMutablePointer<Int>(bitPattern: 8)!
+      if dtype == .float32 {
+        let f = base.assumingMemoryBound(to: Float.self)
+        for l in 0..<n {
+          if innerDim >= 0 { p[innerDim] = j + l }
+          let b = indexer.index(p)
+          dst[l] = b >= 0 ? f[b] : 0
+        }
+      } else {
+        for l in 0..<n {
+          if innerDim >= 0 { p[innerDim] = j + l }
+          let b = indexer.index(p)
+          dst[l] = b >= 0 ? ElementIO.load(base, dtype, b) : 0
+        }
+      }
     }
   }
 

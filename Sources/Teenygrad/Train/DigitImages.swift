@@ -1,0 +1,39 @@
+/// A set of labelled 28x28 grey images, such as one split of ``MNIST``, that hands out batches as tensors.
+public struct DigitImages: Sendable {
+  /// The images, `count x 28 x 28` bytes, row-major.
+  public let images: [UInt8]
+  /// One class label per image.
+  public let labels: [UInt8]
+
+  /// Creates a set from raw image bytes and their labels.
+  ///
+  /// - Precondition: `images` holds exactly `labels.count` images of ``MNIST/pixelsPerImage`` bytes.
+  public init(images: [UInt8], labels: [UInt8]) {
+    precondition(images.count == labels.count * MNIST.pixelsPerImage,
+                 "\(images.count) bytes do not hold \(labels.count) images of \(MNIST.pixelsPerImage) pixels")
+    self.images = images
+    self.labels = labels
+  }
+
+  /// Creates a set from one split of MNIST.
+  public init(_ mnist: MNIST, _ split: MNIST.Split) {
+    self.init(images: mnist.images(split), labels: mnist.labels(split))
+  }
+
+  /// The number of images.
+  public var count: Int { labels.count }
+
+  /// Returns the images at `indices`, in that order, as float pixels in 0...1 shaped `(n, 1, 28, 28)`, and
+  /// their labels as an int32 tensor shaped `(n)`.
+  public func batch(_ indices: [Int]) -> (images: Tensor, labels: Tensor) {
+    var pixels: [Float] = []
+    pixels.reserveCapacity(indices.count * MNIST.pixelsPerImage)
+    for index in indices {
+      precondition(labels.indices.contains(index), "image index \(index) out of range 0..<\(count)")
+      let start = index * MNIST.pixelsPerImage
+      pixels += MNIST.scaled(images[start..<start + MNIST.pixelsPerImage])
+    }
+    let side = MNIST.imageSide
+    return (Tensor(pixels, shape: [indices.count, 1, side, side]), Tensor(indices.map { Int32(labels[$0]) }))
+  }
+}
