@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Teenygrad
 
-extension MNISTModelKind: @retroactive ExpressibleByArgument {}
+extension MNISTModelKind: ExpressibleByArgument {}
 
 /// `mnist`: trains a convnet on MNIST and prints its accuracy on the 10,000 test images as the last line.
 @main

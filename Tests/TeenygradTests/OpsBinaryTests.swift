@@ -112,9 +112,9 @@ import Teenygrad
     return ops
   }()
 
-  @Test(arguments: try Fixtures.cases("binary"))
-  func binary(_ testCase: OpCase) {
-    OpCheck.run(testCase, Self.ops)
+  @Test(arguments: try OpCheck.names("binary"))
+  func binary(_ name: String) async {
+    await CaseRunner.isolated("binary", name)
   }
 
   @Test func everyCaseHasAnExpression() throws {

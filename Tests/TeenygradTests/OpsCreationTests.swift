@@ -52,14 +52,14 @@ import Teenygrad
     "chunk_more_than_size": { $0[0].chunk(5, dim: 1) },
   ]
 
-  @Test(arguments: try Fixtures.cases("creation").filter { $0.outputs == nil })
-  func creation(_ testCase: OpCase) {
-    OpCheck.run(testCase, Self.ops)
+  @Test(arguments: try OpCheck.names("creation") { $0.outputs == nil })
+  func creation(_ name: String) async {
+    await CaseRunner.isolated("creation", name)
   }
 
-  @Test(arguments: try Fixtures.cases("creation").filter { $0.outputs != nil })
-  func chunk(_ testCase: OpCase) {
-    OpCheck.run(testCase, Self.chunks)
+  @Test(arguments: try OpCheck.names("creation") { $0.outputs != nil })
+  func chunk(_ name: String) async {
+    await CaseRunner.isolated("creation", name)
   }
 
   @Test func everyCaseHasAnExpression() throws {
@@ -97,9 +97,9 @@ import Teenygrad
     "cast_float_to_int_and_back": { $0[0].cast(.int32).cast(.float32) },
   ]
 
-  @Test(arguments: try Fixtures.cases("dtype"))
-  func dtype(_ testCase: OpCase) {
-    OpCheck.run(testCase, Self.ops)
+  @Test(arguments: try OpCheck.names("dtype"))
+  func dtype(_ name: String) async {
+    await CaseRunner.isolated("dtype", name)
   }
 
   @Test func everyCaseHasAnExpression() throws {

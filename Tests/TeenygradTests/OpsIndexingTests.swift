@@ -85,9 +85,9 @@ import Teenygrad
     return ops
   }()
 
-  @Test(arguments: try Fixtures.cases("indexing"))
-  func indexing(_ testCase: OpCase) {
-    OpCheck.run(testCase, Self.ops)
+  @Test(arguments: try OpCheck.names("indexing"))
+  func indexing(_ name: String) async {
+    await CaseRunner.isolated("indexing", name)
   }
 
   @Test func everyCaseHasAnExpression() throws {

@@ -95,9 +95,9 @@ import Teenygrad
     return ops
   }()
 
-  @Test(arguments: try Fixtures.cases("movement"))
-  func movement(_ testCase: OpCase) {
-    OpCheck.run(testCase, Self.ops)
+  @Test(arguments: try OpCheck.names("movement"))
+  func movement(_ name: String) async {
+    await CaseRunner.isolated("movement", name)
   }
 
   @Test func everyCaseHasAnExpression() throws {

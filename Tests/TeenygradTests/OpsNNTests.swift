@@ -127,9 +127,9 @@ import Teenygrad
     ops["avg_pool2d_stride1"] = { $0[0].avgPool2d(kernelSize: [2], stride: [1]) }
   }
 
-  @Test(arguments: try Fixtures.cases("nn"))
-  func nn(_ testCase: OpCase) {
-    OpCheck.run(testCase, Self.ops)
+  @Test(arguments: try OpCheck.names("nn"))
+  func nn(_ name: String) async {
+    await CaseRunner.isolated("nn", name)
   }
 
   @Test func everyCaseHasAnExpression() throws {

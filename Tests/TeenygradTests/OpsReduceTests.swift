@@ -87,9 +87,9 @@ import Teenygrad
     return ops
   }()
 
-  @Test(arguments: try Fixtures.cases("reduce"))
-  func reduce(_ testCase: OpCase) {
-    OpCheck.run(testCase, Self.ops)
+  @Test(arguments: try OpCheck.names("reduce"))
+  func reduce(_ name: String) async {
+    await CaseRunner.isolated("reduce", name)
   }
 
   @Test func everyCaseHasAnExpression() throws {

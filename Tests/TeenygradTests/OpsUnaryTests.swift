@@ -66,9 +66,9 @@ import Teenygrad
     return ops
   }()
 
-  @Test(arguments: try Fixtures.cases("unary"))
-  func unary(_ testCase: OpCase) {
-    OpCheck.run(testCase, Self.ops)
+  @Test(arguments: try OpCheck.names("unary"))
+  func unary(_ name: String) async {
+    await CaseRunner.isolated("unary", name)
   }
 
   @Test func everyCaseHasAnExpression() throws {

@@ -42,8 +42,14 @@ import Teenygrad
     x.matmul(w).relu().logSoftmax(axis: 1).mul(m).add(m).sum()
   }
 
-  @Test(arguments: try Fixtures.load("optim", as: OptimCase.self))
-  func tinyNet(_ testCase: OptimCase) {
+  @Test(arguments: try Fixtures.load("optim", as: OptimCase.self).map(\.name))
+  func tinyNet(_ name: String) async {
+    await CaseRunner.isolated("optim", name)
+  }
+
+  /// Trains TinyNet with the fixture's optimizer, comparing x and W after every step.
+  static func train(_ name: String) throws {
+    let testCase = try #require(try Fixtures.load("optim", as: OptimCase.self).first { $0.name == name })
     guard let make = Self.optimizers[testCase.name] else {
       Issue.record("no optimizer for fixture case \(testCase.name)")
       return

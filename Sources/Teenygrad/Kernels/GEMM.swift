@@ -10,19 +10,21 @@ enum GEMM {
   ///
   /// Tiles of C run through `parallel`; the cut depends on shapes and `blocking` only, and every tile
   /// runs the whole K loop, so the result is bitwise identical for every thread count. k == 0 sets C
-  /// to zero (or leaves it when accumulating).
+  /// to zero (or leaves it when accumulating). Returns the number of tiles of C it ran (for the
+  /// profiler's `tiles` column).
+  @discardableResult
   static func sgemm(
     batch: Int, m: Int, n: Int, k: Int,
     a: MatrixOperand, aBatchStride: Int, b: MatrixOperand, bBatchStride: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int, cBatchStride: Int,
     accumulate: Bool, blocking: GEMMBlocking = .default, parallel: ParallelFor
-  ) {
+  ) -> Int {
     precondition(batch >= 0 && m >= 0 && n >= 0 && k >= 0, "GEMM sizes must not be negative")
     precondition(ldc >= n || m <= 1, "GEMM: ldc (\(ldc)) is smaller than n (\(n))")
-    if batch == 0 || m == 0 || n == 0 { return }
+    if batch == 0 || m == 0 || n == 0 { return 0 }
     if k == 0 {
       if !accumulate { zero(batch: batch, m: m, n: n, c: c, ldc: ldc, cBatchStride: cBatchStride) }
-      return
+      return 1
     }
     let plan = GEMMPlan(batch: batch, m: m, n: n, k: k, bMatrices: bBatchStride == 0 ? 1 : batch,
                         blocking: blocking)
@@ -43,6 +45,7 @@ enum GEMM {
         runTile(index, plan: plan, operands: operands, sharedB: sharedB, scratch: scratch)
       }
     }
+    return plan.tileCount
   }
 
   /// A shared B smaller than this is packed by the caller alone: a fork-join would cost more.

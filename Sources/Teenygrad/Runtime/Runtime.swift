@@ -47,7 +47,7 @@ public enum Runtime {
         FileHandle.standardError.write(
           Data("teenygrad: hwloc reported no CPU topology; worker threads run unpinned\n".utf8))
       }
-      let pool = ThreadPool(threads: state.threads ?? defaultThreads, pin: summary.isFromHwloc)
+      let pool = ThreadPool(threads: state.threads ?? defaultThreads)
       state.pool = pool
       return pool
     }

@@ -3,12 +3,12 @@ import Synchronization
 
 /// A fixed set of worker threads that run the iterations of a loop in parallel (fork-join).
 ///
-/// Worker 0 is the thread that calls ``parallelFor(_:_:)-(_,(Int,Int)->Void)``; workers `1..<threadCount`
-/// each live in one long-running block submitted once to its own Dispatch queue. With `pin`, every worker binds
-/// its thread to its own physical core (worker `w` to core `w % cores`) and the caller binds itself to core 0
-/// the first time it forks work. Between loops a worker spins briefly on an atomic generation word, then parks
-/// on a semaphore. Indices are handed out dynamically, so callers must make results independent of which
-/// worker runs which index.
+/// Worker 0 is the thread that calls `parallelFor`; workers `1..<threadCount` each live in one long-running
+/// block submitted once to its own Dispatch queue. With `pin`, every worker binds its thread to its own
+/// physical core (worker `w` to core `w % cores`) and the caller binds itself to core 0 the first time it
+/// forks work. Between loops a worker spins briefly on an atomic generation word, then parks on a semaphore.
+/// Indices are handed out dynamically, so callers must make results independent of which worker runs which
+/// index. Bodies run on several threads at once: write them in nonisolated code, not inside an actor.
 final class ThreadPool: @unchecked Sendable {
   /// The number of workers, the calling thread included.
   let threadCount: Int
@@ -16,9 +16,10 @@ final class ThreadPool: @unchecked Sendable {
   /// Serializes forks from different threads; holds whether the pool has been shut down.
   private let forkLock = Mutex<Bool>(false)
 
-  /// Starts `threads - 1` worker threads (at least none) and returns once each has started and, with
+  /// Starts `threads - 1` worker threads (none for one thread) and returns once each has started and, with
   /// `pin`, bound itself to its core. Pinning is skipped when the topology gives no cores.
   init(threads: Int, pin: Bool = true) {
+    precondition(threads < 1 << 16, "too many threads: \(threads)")
     threadCount = max(1, threads)
     let topology = Topology.current
     let pinned = pin && topology.canPin
@@ -89,6 +90,9 @@ final class ThreadPool: @unchecked Sendable {
   /// with. Later loops run serially on the caller. Safe to call more than once; must not be called from
   /// inside a body of this pool.
   func shutdown() {
+    precondition(
+      shared.worker(inContext: PoolShared.context.value) == nil,
+      "ThreadPool.shutdown() called from inside one of its own loops")
     forkLock.withLock { isShutDown in
       guard !isShutDown else { return }
       isShutDown = true
@@ -238,9 +242,11 @@ private final class PoolShared: @unchecked Sendable {
     Self.context.value = context(worker: worker)
     slot.threadID.store(Topology.currentThreadID(), ordering: .releasing)
     liveWorkers.wrappingAdd(1, ordering: .relaxed)
+    // Read before announcing the start: nothing can be published until every worker has started, so this
+    // is the value before the first job (read later, it could already be the stop request).
+    var seen = generation.load(ordering: .acquiring)
     started.signal()
 
-    var seen = generation.load(ordering: .acquiring)
     while true {
       seen = waitForChange(from: seen, slot: slot)
       if seen & Self.stopBit != 0 { break }

@@ -1,9 +1,9 @@
 extension Tensor {
   /// Normalizes a possibly negative axis.
   func axis(_ a: Int, rank: Int? = nil, op: String = "axis") -> Int {
-    let r = rank ?? ndim
+    let r = Swift.max(rank ?? ndim, 1)  // a scalar accepts axis 0 and -1, as PyTorch does
     let n = a < 0 ? a + r : a
-    precondition(n >= 0 && n < Swift.max(r, 1), "\(op): axis \(a) is out of range for shape \(shape)")
+    precondition(n >= 0 && n < r, "\(op): axis \(a) is out of range for shape \(shape)")
     return n
   }
 

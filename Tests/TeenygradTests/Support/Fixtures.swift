@@ -47,25 +47,21 @@ struct Tolerance: Decodable, Sendable {
 
 /// One op case: inputs, the expected output (or outputs), and the expected input gradients of
 /// `((out + 1).square().mean()).backward()`.
-struct OpCase: Decodable, Sendable, CustomTestStringConvertible {
+struct OpCase: Decodable, Sendable {
   let name: String
   let inputs: [FixtureTensor]
   let output: FixtureTensor?
   let outputs: [FixtureTensor]?
   let grads: [[Double]?]?
   let tol: Tolerance
-
-  var testDescription: String { name }
 }
 
 /// One optimizer case on TinyNet: initial x, W, m and the expected x and W after every step.
-struct OptimCase: Decodable, Sendable, CustomTestStringConvertible {
+struct OptimCase: Decodable, Sendable {
   let name: String
   let inputs: [FixtureTensor]
   let trajectory: [[[Double]]]
   let tol: Tolerance
-
-  var testDescription: String { name }
 }
 
 /// Reads the JSON fixtures that tools/gen_fixtures.py writes to Fixtures/ops/.

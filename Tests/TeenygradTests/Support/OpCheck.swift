@@ -9,6 +9,16 @@ typealias MultiOpTable = [String: @Sendable ([Tensor]) -> [Tensor]]
 
 /// Runs fixture cases against the library, the way teenygrad's `helper_test_op` does.
 enum OpCheck {
+  /// The fixture case `name` of `area`.
+  static func testCase(area: String, name: String) throws -> OpCase {
+    try #require(try Fixtures.cases(area).first { $0.name == name }, "no fixture case \(name) in \(area).json")
+  }
+
+  /// Names of the cases of an area, the arguments of the parameterized tests.
+  static func names(_ area: String, where include: (OpCase) -> Bool = { _ in true }) throws -> [String] {
+    try Fixtures.cases(area).filter(include).map(\.name)
+  }
+
   /// Compares the forward value, then backpropagates `((out + 1).square().mean())` and compares the
   /// gradient of every input the fixture marks.
   static func run(_ testCase: OpCase, _ table: OpTable, sourceLocation: SourceLocation = #_sourceLocation) {
