@@ -23,7 +23,10 @@ enum Profiler {
     var run = 0
   }
   private static let state = Mutex(State())
-  private static let recording = Atomic<Bool>(EnvironmentFlags.profilePath != nil)
+  private static let recording: Atomic<Bool> = {
+    KernelProfile.installExitWriter()
+    return Atomic<Bool>(EnvironmentFlags.profilePath != nil)
+  }()
 
   /// Starts (or stops) keeping records in memory.
   static func setRecording(_ on: Bool) { recording.store(on, ordering: .relaxed) }
