@@ -71,6 +71,14 @@ struct MNISTCommand: ParsableCommand {
     profiling.start()
     if let threads { Runtime.threads = threads }
 
+    let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
+    if let folder = checkpointURL?.deletingLastPathComponent(), !Self.isDirectory(folder) {
+      throw CommandFailure("cannot write checkpoint \(checkpointURL!.path): no folder \(folder.path)")
+    }
+    if resume, let path = checkpointURL?.path, !FileManager.default.fileExists(atPath: path) {
+      throw CommandFailure("cannot resume: \(CheckpointError.missing(path: path))")
+    }
+
     let mnist: MNIST
     do {
       mnist = try MNIST(directory: data)
@@ -80,7 +88,6 @@ struct MNISTCommand: ParsableCommand {
     let trainer = MNISTTrainer(kind: model, data: DigitImages(mnist, .train), batchSize: batchSize,
                                learningRate: lr, seed: seed)
     let totalSteps = steps ?? (epochs ?? 1) * trainer.stepsPerEpoch
-    let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
     if resume, let checkpointURL {
       do {
         try trainer.loadCheckpoint(from: checkpointURL)
@@ -100,8 +107,13 @@ struct MNISTCommand: ParsableCommand {
     }
 
     let accuracy = trainer.evaluate(DigitImages(mnist, .test))
-    profiling.finish()
+    try profiling.finish()
     print(String(format: "test accuracy: %.4f", accuracy))
+  }
+
+  private static func isDirectory(_ url: URL) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
   }
 }
 

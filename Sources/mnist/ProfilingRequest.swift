@@ -1,23 +1,28 @@
-import Foundation
+import Teenygrad
 
 /// The `--profile` and `--trace` requests.
 ///
-/// `--profile` sets `TEENYGRAD_PROFILE`, the library's switch for recording kernel runs, before the library
-/// reads its environment. The library has no public trace writer, so `--trace` only reports that.
+/// `--profile` records one row per kernel run with ``KernelProfile`` and writes them as CSV when the run ends.
+/// The library has no trace writer, so `--trace` only says that it writes nothing.
 struct ProfilingRequest {
   let csvPath: String?
   let tracePath: String?
 
-  /// Turns recording on; call before any tensor is created.
+  /// Starts recording; call before training.
   func start() {
-    if let csvPath { setenv("TEENYGRAD_PROFILE", csvPath, 1) }
-    if let tracePath { printToStandardError("mnist: --trace is not supported by this build; \(tracePath) is not written") }
+    if csvPath != nil { KernelProfile.start() }
+    if let tracePath {
+      printToStandardError("mnist: --trace is not supported by this build; \(tracePath) is not written")
+    }
   }
 
-  /// Reports a requested CSV that the library did not write.
-  func finish() {
-    if let csvPath, !FileManager.default.fileExists(atPath: csvPath) {
-      printToStandardError("mnist: --profile recorded kernel runs, but this build has no CSV writer; \(csvPath) is not written")
+  /// Writes the recorded rows to the CSV file.
+  func finish() throws(CommandFailure) {
+    guard let csvPath else { return }
+    do {
+      try KernelProfile.finish(writingTo: csvPath)
+    } catch {
+      throw CommandFailure("cannot write profile \(csvPath): \(error.localizedDescription)")
     }
   }
 }

@@ -145,6 +145,24 @@ struct GEMMMicroKernelTests {
   }
 }
 
+extension GEMMMicroKernelTests {
+  @Test("6x16 AVX2 tile reads row-major and column-major A in place")
+  func unpackedA() {
+    var random = KernelTestRandom(state: 21)
+    let depth = 37, lda = 41
+    let a = random.floats(6 * lda + depth * lda), b = random.floats(depth * 16)
+    for (aRowStride, aStep) in [(lda, 1), (1, lda), (0, 1)] {
+      var fast = [Float](repeating: 0, count: 6 * 16), reference = fast
+      f32_gemm_6x16_avx2(depth: depth, a: a, aRowStride: aRowStride, aStep: aStep, b: b, c: &fast,
+                         ldc: 16, rows: 6, cols: 16, accumulate: false)
+      f32_gemm_6x16_reference(depth: depth, a: a, aRowStride: aRowStride, aStep: aStep, b: b,
+                              c: &reference, ldc: 16, rows: 6, cols: 16, accumulate: false)
+      let worst = zip(fast, reference).map { abs($0 - $1) }.max() ?? 0
+      #expect(worst <= tolerance(depth: depth), "strides (\(aRowStride), \(aStep))")
+    }
+  }
+}
+
 @Suite("GEMM packing")
 struct GEMMPackingTests {
   private static let layouts: [(String, Int, Int)] = [
@@ -245,10 +263,11 @@ struct GEMMDriverTests {
       bCol.withUnsafeBufferPointer { bBuf in
         let a = MatrixOperand(base: aBuf.baseAddress!, rowStride: 0, colStride: 1)
         let b = MatrixOperand(base: bBuf.baseAddress!, rowStride: 1, colStride: 0)
-        fast.withUnsafeMutableBufferPointer { c in
+        let tiles = fast.withUnsafeMutableBufferPointer { c in
           GEMM.sgemm(batch: 1, m: m, n: n, k: k, a: a, aBatchStride: 0, b: b, bBatchStride: 0,
                      c: c.baseAddress!, ldc: n, cBatchStride: 0, accumulate: false, parallel: serialFor)
         }
+        #expect(tiles == GEMMPlan(batch: 1, m: m, n: n, k: k, blocking: .default).tileCount)
         reference.withUnsafeMutableBufferPointer { c in
           f32_sgemm_reference(batch: 1, m: m, n: n, k: k, a: a, aBatchStride: 0, b: b, bBatchStride: 0,
                               c: c.baseAddress!, ldc: n, cBatchStride: 0, accumulate: false)
@@ -256,6 +275,16 @@ struct GEMMDriverTests {
       }
     }
     for (x, y) in zip(fast, reference) { #expect(abs(x - y) <= tolerance(depth: k)) }
+  }
+
+  @Test("Narrow products (one B micro-panel) read A in place, edge rows packed")
+  func narrow() {
+    for (m, n) in [(31, 10), (6, 16), (5, 1), (100, 8)] {
+      for transposeA in [false, true] {
+        GEMMCase(m: m, n: n, k: 300, transposeA: transposeA, ldcPad: 2).check()
+        GEMMCase(m: m, n: n, k: 70, transposeA: transposeA, accumulate: true, blocking: tinyBlocking).check()
+      }
+    }
   }
 
   @Test("Batches, batch broadcast and accumulation")

@@ -32,3 +32,50 @@ final class FlipFn: Function {
   var axes: [Bool] = []
   override func backward(_ grad: LazyBuffer) -> [LazyBuffer?] { [grad.flip(axes)] }
 }
+
+/// Sliding windows (a strided view); the gradient adds each kernel tap's slice back at its input positions
+/// (col2im as kernel-count shifted, padded slices summed in one fused kernel).
+final class WindowFn: Function {
+  var inputShape: [Int] = []
+  var kernel: [Int] = [], strides: [Int] = [], dilation: [Int] = []
+
+  override func backward(_ grad: LazyBuffer) -> [LazyBuffer?] {
+    let n = kernel.count, p = inputShape.count - n
+    let out = Array(grad.shape[p..<(p + n)])
+    var total: LazyBuffer?
+    for tap in 0..<kernel.reduce(1, *) {
+      var t = [Int](repeating: 0, count: n)
+      var rest = tap
+      for i in (0..<n).reversed() { t[i] = rest % kernel[i]; rest /= kernel[i] }
+      let keep = grad.shape.prefix(p + n).map { (0, $0) }
+      var g = grad.shrink(keep + t.map { ($0, $0 + 1) }).reshape(Array(inputShape.prefix(p)) + out)
+      for i in 0..<n {
+        let axis = p + i
+        if strides[i] > 1 {
+          // Spread the positions stride apart: (o) -> (o, 1) -> pad to (o, s) -> (o * s).
+          var shape = g.shape
+          shape.insert(1, at: axis + 1)
+          g = g.reshape(shape)
+          var arg = shape.map { _ in (0, 0) }
+          arg[axis + 1] = (0, strides[i] - 1)
+          g = g.pad(arg)
+          var merged = g.shape
+          merged[axis] *= strides[i]
+          merged.remove(at: axis + 1)
+          g = g.reshape(merged)
+        }
+        let before = t[i] * dilation[i]
+        let length = g.shape[axis]
+        let after = inputShape[axis] - before - length
+        var arg = g.shape.map { _ in (0, 0) }
+        arg[axis] = (before, Swift.max(after, 0))
+        g = g.pad(arg)
+        if after < 0 {
+          g = g.shrink(g.shape.enumerated().map { $0.offset == axis ? (0, inputShape[axis]) : (0, $0.element) })
+        }
+      }
+      total = total.map { $0.e(.add, g) } ?? g
+    }
+    return [total]
+  }
+}

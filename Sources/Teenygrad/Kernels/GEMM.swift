@@ -1,9 +1,9 @@
 /// Single-precision matrix multiplication: the GotoBLAS/BLIS loop nest around
-/// ``f32_gemm_6x16_avx2(depth:a:b:c:ldc:rows:cols:accumulate:)``.
+/// ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:c:ldc:rows:cols:accumulate:)``.
 ///
 /// Per tile of C, for each K block: take the tile's packed B block (shared, or packed now), then for
 /// each A block of the tile's rows pack it (L2) and sweep 16-column B micro-panels (L1) against 6-row
-/// A micro-panels held in registers.
+/// A micro-panels held in registers. A tile only 16 columns wide reads A in place instead.
 enum GEMM {
   /// C[b] = A[b] (m x k) * B[b] (k x n) for b in 0..<batch; C rows have stride ldc, columns stride 1;
   /// batch strides in elements (0 = broadcast operand). accumulate: C += instead of C =.
@@ -89,12 +89,27 @@ enum GEMM {
                       col0: cols.lowerBound, cols: cols.count, into: shared + offset)
   }
 
-  /// One tile of C: the whole K loop for its rows and columns.
+  /// One tile of C: the whole K loop for its rows and columns, one column chunk at a time.
   private static func runTile(
     _ index: Int, plan: GEMMPlan, operands: Operands, sharedB: UnsafeMutablePointer<Float>?,
     scratch: UnsafeMutablePointer<Float>
   ) {
     let (q, rows, cols) = plan.tile(index)
+    let chunkCols = plan.chunkCols(rows: rows.count)
+    var start = cols.lowerBound
+    while start < cols.upperBound {
+      let chunk = start..<min(cols.upperBound, start &+ chunkCols)
+      runChunk(batch: q, rows: rows, cols: chunk, plan: plan, operands: operands, sharedB: sharedB,
+               scratch: scratch)
+      start = chunk.upperBound
+    }
+  }
+
+  /// C[rows, cols] of batch entry `q` through every K block.
+  private static func runChunk(
+    batch q: Int, rows: Range<Int>, cols: Range<Int>, plan: GEMMPlan, operands: Operands,
+    sharedB: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>
+  ) {
     var aq = operands.a
     aq.base += q &* operands.aBatchStride
     let bMatrix = plan.bMatrices == 1 ? 0 : q
@@ -112,6 +127,13 @@ enum GEMM {
         GEMMPacking.packB(operands.b(matrix: bMatrix), row0: depth.lowerBound, depth: depth.count,
                           col0: cols.lowerBound, cols: cols.count, into: packedB)
       }
+      let accumulate = operands.accumulate || kb > 0
+      if cols.count <= F32GEMMTile.cols {
+        // One B micro-panel: every A element is used once, so packing A would only add a copy.
+        unpackedAKernel(aq, rows: rows, depth: depth, packedB: packedB, cols: cols.count,
+                        c: cq, ldc: operands.ldc, accumulate: accumulate, edgeScratch: packedA)
+        continue
+      }
       for blockIndex in 0..<blockCount {
         let blockRows = plan.rowBlock(blockIndex, of: rows, count: blockCount)
         GEMMPacking.packA(aq, row0: blockRows.lowerBound, rows: blockRows.count,
@@ -119,8 +141,31 @@ enum GEMM {
         macroKernel(depth: depth.count, packedA: packedA, rows: blockRows.count,
                     packedB: packedB, cols: cols.count,
                     c: cq + blockRows.lowerBound &* operands.ldc, ldc: operands.ldc,
-                    accumulate: operands.accumulate || kb > 0)
+                    accumulate: accumulate)
       }
+    }
+  }
+
+  /// `rows` of C against a single packed B micro-panel, reading whole six-row A panels where they lie;
+  /// only a last partial panel is packed (zero-padded) into `edgeScratch`.
+  private static func unpackedAKernel(
+    _ a: MatrixOperand, rows: Range<Int>, depth: Range<Int>, packedB: UnsafePointer<Float>, cols: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, edgeScratch: UnsafeMutablePointer<Float>
+  ) {
+    let mr = F32GEMMTile.rows
+    let column = a.base + depth.lowerBound &* a.colStride
+    var i = rows.lowerBound
+    while i &+ mr <= rows.upperBound {
+      f32_gemm_6x16_avx2(depth: depth.count, a: column + i &* a.rowStride, aRowStride: a.rowStride,
+                         aStep: a.colStride, b: packedB, c: c + i &* ldc, ldc: ldc, rows: mr, cols: cols,
+                         accumulate: accumulate)
+      i &+= mr
+    }
+    if i < rows.upperBound {
+      GEMMPacking.packA(a, row0: i, rows: rows.upperBound &- i, col0: depth.lowerBound, depth: depth.count,
+                        into: edgeScratch)
+      f32_gemm_6x16_avx2(depth: depth.count, a: edgeScratch, b: packedB, c: c + i &* ldc, ldc: ldc,
+                         rows: rows.upperBound &- i, cols: cols, accumulate: accumulate)
     }
   }
 

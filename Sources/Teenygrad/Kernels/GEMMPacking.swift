@@ -40,8 +40,8 @@ enum GEMMPacking {
       let src = b.base + (row0 &* b.rowStride &+ (col0 &+ j) &* b.colStride)
       if valid == nr && b.colStride == 1 {
         packBRowMajor(src, rowStride: b.rowStride, depth: depth, into: panel)
-      } else if valid == nr && b.rowStride == 1 {
-        packBColumnMajor(src, colStride: b.colStride, depth: depth, into: panel)
+      } else if b.colStride == 1 {
+        packBRowMajorPartial(src, rowStride: b.rowStride, valid: valid, depth: depth, into: panel)
       } else {
         packBGeneral(src, b.rowStride, b.colStride, valid: valid, depth: depth, into: panel)
       }
@@ -80,16 +80,21 @@ enum GEMMPacking {
     }
   }
 
+  /// Any strides, or fewer than six rows: zero the panel, then copy each valid row down its k steps.
   private static func packAGeneral(
     _ src: UnsafePointer<Float>, _ rowStride: Int, _ colStride: Int, valid: Int, depth: Int,
     into dst: UnsafeMutablePointer<Float>
   ) {
     let mr = F32GEMMTile.rows
-    for p in 0..<depth {
-      let s = src + p &* colStride
-      let d = dst + p &* mr
-      for r in 0..<valid { d[r] = s[r &* rowStride] }
-      for r in valid..<mr { d[r] = 0 }
+    if valid < mr { dst.update(repeating: 0, count: mr &* depth) }
+    for r in 0..<valid {
+      var s = src + r &* rowStride
+      var d = dst + r
+      for _ in 0..<depth {
+        d.pointee = s.pointee
+        s += colStride
+        d += mr
+      }
     }
   }
 
@@ -111,32 +116,49 @@ enum GEMMPacking {
     }
   }
 
-  /// Column-major (transposed) B: sixteen contiguous columns, each scattered into its lane.
+  /// Row-major B with fewer than 16 columns left: zero the panel's row, then copy the valid columns.
   @inline(__always)
-  private static func packBColumnMajor(
-    _ src: UnsafePointer<Float>, colStride: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
+  private static func packBRowMajorPartial(
+    _ src: UnsafePointer<Float>, rowStride: Int, valid: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
   ) {
-    let nr = F32GEMMTile.cols
-    for j in 0..<nr {
-      let s = src + j &* colStride
-      var d = dst + j
-      for p in 0..<depth {
-        d.pointee = s[p]
-        d += nr
+    let zero = SIMD8<Float>()
+    var s = src
+    var d = dst
+    for _ in 0..<depth {
+      let raw = UnsafeMutableRawPointer(d)
+      var j = 0
+      if valid >= 8 {
+        raw.storeBytes(of: UnsafeRawPointer(s).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+        j = 8
+      } else {
+        raw.storeBytes(of: zero, as: SIMD8<Float>.self)
       }
+      raw.storeBytes(of: zero, toByteOffset: 32, as: SIMD8<Float>.self)
+      while j < valid {
+        d[j] = s[j]
+        j &+= 1
+      }
+      s += rowStride
+      d += 16
     }
   }
 
+  /// Any strides (column-major B among them), or fewer than 16 columns: zero the panel, then copy each
+  /// valid column down its k steps.
   private static func packBGeneral(
     _ src: UnsafePointer<Float>, _ rowStride: Int, _ colStride: Int, valid: Int, depth: Int,
     into dst: UnsafeMutablePointer<Float>
   ) {
     let nr = F32GEMMTile.cols
-    for p in 0..<depth {
-      let s = src + p &* rowStride
-      let d = dst + p &* nr
-      for j in 0..<valid { d[j] = s[j &* colStride] }
-      for j in valid..<nr { d[j] = 0 }
+    if valid < nr { dst.update(repeating: 0, count: nr &* depth) }
+    for j in 0..<valid {
+      var s = src + j &* colStride
+      var d = dst + j
+      for _ in 0..<depth {
+        d.pointee = s.pointee
+        s += rowStride
+        d += nr
+      }
     }
   }
 }

@@ -20,6 +20,12 @@ struct GEMMPlan: Equatable {
   let mcPanels: Int
   /// Whether B is packed once, before the tiles run, into `sharedBFloats` of shared scratch.
   let sharesB: Bool
+  /// Floats of C one column chunk of a tile may cover (see ``chunkCols(rows:)``).
+  let cBlockFloats: Int
+
+  /// Narrowest column chunk: A is packed again for every chunk, so chunks stay wide enough for that
+  /// copy to cost about a percent.
+  static let minChunkCols = 256
 
   /// B micro-panels packed by one task of the shared packing pass.
   static let packTaskPanels = 16
@@ -35,6 +41,7 @@ struct GEMMPlan: Equatable {
     panelsM = (m + mr - 1) / mr
     panelsN = (n + nr - 1) / nr
     mcPanels = max(1, blocking.mc / mr)
+    cBlockFloats = blocking.cBlockFloats
 
     let flops = 2 * m * n * k
     let wanted = min(blocking.maxTiles, max(1, batch * flops / max(1, blocking.minTileFlops)))
@@ -92,6 +99,14 @@ struct GEMMPlan: Equatable {
     let rows = min(m, ti * panelsM / mTiles * mr)..<min(m, (ti + 1) * panelsM / mTiles * mr)
     let cols = min(n, tj * panelsN / nTiles * nr)..<min(n, (tj + 1) * panelsN / nTiles * nr)
     return (q, rows, cols)
+  }
+
+  /// Columns a tile with `rows` rows runs through all K blocks at a time (a multiple of 16), so that
+  /// the C block it updates stays in L2 between K blocks.
+  func chunkCols(rows: Int) -> Int {
+    let nr = F32GEMMTile.cols
+    let fitting = cBlockFloats / max(1, rows) / nr * nr
+    return max(Self.minChunkCols, fitting)
   }
 
   /// Number of A blocks for a tile's rows: runs of at most `mcPanels` micro-panels.

@@ -48,6 +48,9 @@ struct GEMMBlocking: Sendable, Equatable {
   var sharedBMaxFloats: Int
   /// A shared packed B this small stays in L2, so sharing pays off even between two tiles.
   var sharedBCheapFloats: Int
+  /// Floats of C a tile updates per K block, so that C stays in L2 from one K block to the next
+  /// (C rows are too far apart for the hardware to fetch them ahead).
+  var cBlockFloats: Int
 
   /// Blocking for caches of the given byte sizes (one core's L1d and L2, the shared L3).
   init(l1: Int = 32 << 10, l2: Int = 512 << 10, l3: Int = 32 << 20,
@@ -65,6 +68,7 @@ struct GEMMBlocking: Sendable, Equatable {
     nc = Swift.max(nr, ncRaw / nr * nr)
     sharedBMaxFloats = l3 / 2 / floatSize
     sharedBCheapFloats = l2 / floatSize / 2
+    cBlockFloats = l2 / floatSize / 2
     self.minTileFlops = minTileFlops
     self.maxTiles = Swift.max(1, maxTiles)
   }

@@ -16,6 +16,14 @@ final class GEMMWorkspace: Sendable {
 
   private static let alignment = 64
 
+  /// Blocks at least this large are aligned to it and handed to ``largeBlockAdvice``.
+  static let hugePageBytes = 2 << 20
+
+  /// Called once on every new scratch block of ``hugePageBytes`` or more, before its first use. The
+  /// runtime sets it to ask the OS for huge pages: a large shared packed B otherwise costs the GEMM
+  /// loop a TLB miss per few micro-panels.
+  static let largeBlockAdvice = Mutex<(@Sendable (UnsafeMutableRawPointer, Int) -> Void)?>(nil)
+
   /// Scratch of at least `count` floats for `worker`; its contents are undefined.
   func floats(worker: Int, count: Int) -> UnsafeMutablePointer<Float> {
     floats(slot: worker + 1, count: count)
@@ -39,8 +47,11 @@ final class GEMMWorkspace: Sendable {
       }
       // Round up so that slowly growing shapes do not reallocate on every call.
       let capacity = max(count, (slots[slot]?.capacity ?? 0) * 3 / 2, 1024)
+      let bytes = capacity * MemoryLayout<Float>.stride
+      let large = bytes >= Self.hugePageBytes
       let raw = UnsafeMutableRawPointer.allocate(
-        byteCount: capacity * MemoryLayout<Float>.stride, alignment: Self.alignment)
+        byteCount: bytes, alignment: large ? Self.hugePageBytes : Self.alignment)
+      if large, let advise = Self.largeBlockAdvice.withLock({ $0 }) { advise(raw, bytes) }
       let pointer = raw.bindMemory(to: Float.self, capacity: capacity)
       slots[slot] = Scratch(pointer: pointer, capacity: capacity)
       return pointer

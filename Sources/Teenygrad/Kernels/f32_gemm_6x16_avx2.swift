@@ -7,12 +7,15 @@ enum F32GEMMTile {
 
 /// C[0..<rows, 0..<cols] (=|+=) A * B for one 6 x 16 tile, with AVX2 FMA.
 ///
-/// `a` is a packed A micro-panel (depth x 6, the six values of one k step adjacent) and `b` a packed
-/// B micro-panel (depth x 16); both are zero-padded past the valid rows and columns, so the loop is the
-/// same for edge tiles and only the write-back looks at `rows` and `cols`. C rows are `ldc` apart.
+/// `b` is a packed B micro-panel (depth x 16), zero-padded past the valid columns. A's element (r, p)
+/// is read at `a[r * aRowStride + p * aStep]`: a packed A micro-panel has strides (1, 6) and is
+/// zero-padded past the valid rows; an unpacked row-major or column-major A can be read in place when
+/// all six rows exist. The loop is the same for edge tiles; only the write-back looks at `rows` and
+/// `cols`. C rows are `ldc` apart.
 func f32_gemm_6x16_avx2(
-  depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-  c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool
+  depth: Int, a: UnsafePointer<Float>, aRowStride: Int = 1, aStep: Int = F32GEMMTile.rows,
+  b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
+  accumulate: Bool
 ) {
   var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
   var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
@@ -20,7 +23,11 @@ func f32_gemm_6x16_avx2(
   var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
   var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
   var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+  // Rows 0-2 hang off `pa`, rows 3-5 off `pa3`, each at 0, 1 or 2 row strides.
+  let rowBytes = aRowStride &* 4
+  let stepBytes = aStep &* 4
   var pa = UnsafeRawPointer(a)
+  var pa3 = pa + 3 &* rowBytes
   var pb = UnsafeRawPointer(b)
   var remaining = depth
   while remaining > 0 {
@@ -29,22 +36,23 @@ func f32_gemm_6x16_avx2(
     var av = SIMD8<Float>(repeating: pa.load(as: Float.self))
     c00 = c00.addingProduct(av, b0)
     c01 = c01.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 4, as: Float.self))
+    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: rowBytes, as: Float.self))
     c10 = c10.addingProduct(av, b0)
     c11 = c11.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 8, as: Float.self))
+    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
     c20 = c20.addingProduct(av, b0)
     c21 = c21.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 12, as: Float.self))
+    av = SIMD8<Float>(repeating: pa3.load(as: Float.self))
     c30 = c30.addingProduct(av, b0)
     c31 = c31.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 16, as: Float.self))
+    av = SIMD8<Float>(repeating: pa3.load(fromByteOffset: rowBytes, as: Float.self))
     c40 = c40.addingProduct(av, b0)
     c41 = c41.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 20, as: Float.self))
+    av = SIMD8<Float>(repeating: pa3.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
     c50 = c50.addingProduct(av, b0)
     c51 = c51.addingProduct(av, b1)
-    pa += 24
+    pa += stepBytes
+    pa3 += stepBytes
     pb += 64
     remaining &-= 1
   }

@@ -1,15 +1,16 @@
-/// Scalar twin of ``f32_gemm_6x16_avx2(depth:a:b:c:ldc:rows:cols:accumulate:)``: the same packed
-/// inputs and the same contract, one multiply-add at a time. It is the test oracle, not a fast path.
+/// Scalar twin of ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:c:ldc:rows:cols:accumulate:)``:
+/// the same inputs and contract, one multiply-add at a time. It is the test oracle, not a fast path.
 func f32_gemm_6x16_reference(
-  depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-  c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool
+  depth: Int, a: UnsafePointer<Float>, aRowStride: Int = 1, aStep: Int = F32GEMMTile.rows,
+  b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
+  accumulate: Bool
 ) {
-  let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
+  let nr = F32GEMMTile.cols
   for i in 0..<rows {
     for j in 0..<cols {
       var sum: Float = 0
       for p in 0..<depth {
-        sum += a[p * mr + i] * b[p * nr + j]
+        sum += a[i * aRowStride + p * aStep] * b[p * nr + j]
       }
       c[i * ldc + j] = accumulate ? c[i * ldc + j] + sum : sum
     }

@@ -112,7 +112,7 @@ final class LazyBuffer {
 
   // MARK: movement
 
-  private func view(_ newST: ShapeTracker) -> LazyBuffer {
+  fileprivate func view(_ newST: ShapeTracker) -> LazyBuffer {
     if newST == st { return self }
     return LazyBuffer(dtype: dtype, st: newST, base: base, op: .buffer, srcs: [], realized: nil)
   }
@@ -126,6 +126,27 @@ final class LazyBuffer {
   func shrink(_ arg: [(Int, Int)]) -> LazyBuffer {
     zip(arg, shape).allSatisfy({ $0.0 == (0, $0.1) }) ? self : view(st.shrunk(arg))
   }
+  /// The sliding windows of the trailing `kernel.count` axes as one strided view `(*prefix, *output, *kernel)`.
+  /// A padded or multi-view source is copied contiguous first, since windows need plain strides.
+  func windows(kernel: [Int], stride: [Int], dilation: [Int]) -> LazyBuffer {
+    let source = st.isSingleView && st.last.mask == nil ? self : LazyBuffer.make(.contiguous, [self], shape: shape, dtype: dtype)
+    let v = source.st.last
+    let n = kernel.count, p = shape.count - n
+    let input = Array(shape.suffix(n))
+    var out: [Int] = []
+    for i in 0..<n {
+      let span: Int = dilation[i] * (kernel[i] - 1) + 1
+      out.append((input[i] - span) / stride[i] + 1)
+    }
+    let spatial = Array(v.strides.suffix(n))
+    let outStrides: [Int] = (0..<n).map { spatial[$0] * stride[$0] }
+    let tapStrides: [Int] = (0..<n).map { spatial[$0] * dilation[$0] }
+    let prefixShape: [Int] = Array(shape.prefix(p))
+    let prefixStrides: [Int] = Array(v.strides.prefix(p))
+    let view = View(shape: prefixShape + out + kernel, strides: prefixStrides + outStrides + tapStrides, offset: v.offset)
+    return source.view(ShapeTracker(views: [view]))
+  }
+
   /// Flips the axes marked true (teenygrad's `stride` with -1).
   func flip(_ axes: [Bool]) -> LazyBuffer { axes.contains(true) ? view(st.flipped(axes)) : self }
 }

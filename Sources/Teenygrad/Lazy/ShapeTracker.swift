@@ -56,9 +56,13 @@ struct ShapeTracker: Hashable, Sendable {
     }
     while views.count > 1 {
       let n = views.count - 1
-      guard views[n].isContiguous, views[n].size == views[n - 1].size,
-            let merged = views[n - 1].reshaped(views[n].shape) else { break }
-      views[n - 1] = merged
+      if views[n].isContiguous, views[n].size == views[n - 1].size, let merged = views[n - 1].reshaped(views[n].shape) {
+        views[n - 1] = merged
+      } else if let merged = views[n].merged(onto: views[n - 1]) {
+        views[n - 1] = merged
+      } else {
+        break
+      }
       views.removeLast()
     }
   }

@@ -113,7 +113,7 @@ private final class WorkerSlot: Sendable {
 private final class PoolShared: @unchecked Sendable {
   /// Which pool and worker the current thread is running a body for: `id << 16 | (worker + 1)`, or 0.
   static let context = ThreadLocalWord()
-  /// Set on a thread once it has bound itself to core 0 as a forking caller.
+  /// A thread's OS id once it has bound itself to core 0 as a forking caller (of any pool), else 0.
   static let callerPinned = ThreadLocalWord()
   private static let nextID = Atomic<Int>(1)
 
@@ -177,10 +177,16 @@ private final class PoolShared: @unchecked Sendable {
   }
 
   func pinCallerIfNeeded() {
-    guard pin, Self.callerPinned.value == 0 else { return }
-    Topology.current.bindCurrentThread(toCore: 0)
-    Self.callerPinned.value = 1
-    callerThreadID.store(Topology.currentThreadID(), ordering: .releasing)
+    guard pin else { return }
+    var threadID = Int32(truncatingIfNeeded: Self.callerPinned.value)
+    if threadID == 0 {
+      Topology.current.bindCurrentThread(toCore: 0)
+      threadID = Topology.currentThreadID()
+      Self.callerPinned.value = Int(threadID)
+    }
+    if callerThreadID.load(ordering: .relaxed) != threadID {
+      callerThreadID.store(threadID, ordering: .releasing)
+    }
   }
 
   /// Publishes a job, runs indices on the calling thread (worker 0) and returns once every index is done and

@@ -49,12 +49,13 @@ enum GEMMMatcher {
   }
 
   /// The kernel as a GEMM, when both operands and the output collapse class by class.
-  static func match(_ kernel: Kernel) -> Kernel? {
+  /// `outStrides` gives the output's layout per kernel axis (default: contiguous in the output shape).
+  static func match(_ kernel: Kernel, outStrides explicit: [Int]? = nil) -> Kernel? {
     guard let (ia, ib) = operands(kernel) else { return nil }
     let cls = classes(kernel, ia, ib)
     let va = kernel.inputs[ia].st, vb = kernel.inputs[ib].st
     guard va.isSingleView, vb.isSingleView, va.last.mask == nil, vb.last.mask == nil else { return nil }
-    var outStrides = View.contiguousStrides(kernel.outputShape)
+    var outStrides = explicit ?? View.contiguousStrides(kernel.outputShape)
     for d in kernel.reduceAxes { outStrides[d] = 0 }
     var batchClasses = cls
     // Leading M or N axes that do not collapse become batch axes (conv's batch axis sits outside its pixels).
@@ -91,6 +92,20 @@ enum GEMMMatcher {
     k.kind = .gemm
     k.gemm = spec
     return k
+  }
+
+  /// Per kernel axis, the strides of an output laid out class by class (batch, m, n), for a GEMM whose real
+  /// output interleaves the classes; returns the strides and the element count.
+  static func classOrderedOutput(_ kernel: Kernel, classes: [AxisClass?]) -> [Int] {
+    let axes = kernel.shape.indices.filter { classes[$0] != nil && classes[$0] != .k }
+      .sorted { (classes[$0]!, $0) < (classes[$1]!, $1) }
+    var strides = [Int](repeating: 0, count: kernel.shape.count)
+    var acc = 1
+    for d in axes.reversed() {
+      strides[d] = acc
+      acc *= kernel.shape[d]
+    }
+    return strides
   }
 
   /// Collapses the axes of class `c` into one (size, stride) for the given strides; nil when they do not form

@@ -68,25 +68,42 @@ struct Scheduler {
     let out = addBuffer(ScheduledBuffer(dtype: base.dtype, count: base.numel, owner: base, existing: nil), id)
     if var k = kernel {
       k.output = out
-      if k.kind == .reduce { k = lowerToGEMM(k) }
-      schedule.kernels.append(k)
+      if EnvironmentFlags.debug >= 4 {
+        print("schedule: \(k.name) = \(k.expr) over \(k.inputs.map { "buffer \($0.buffer) \($0.dtype) \($0.st.views)" })")
+      }
+      if k.kind == .reduce { schedule.kernels += lowerToGEMM(k) } else { schedule.kernels.append(k) }
     }
     return out
   }
 
   /// The kernel as a GEMM when it is a matrix product with both M and N larger than 1; operands that cannot
   /// be read in place are copied first (im2col for conv).
-  private mutating func lowerToGEMM(_ kernel: Kernel) -> Kernel {
-    guard let (ia, ib) = GEMMMatcher.operands(kernel) else { return kernel }
+  private mutating func lowerToGEMM(_ kernel: Kernel) -> [Kernel] {
+    guard let (ia, ib) = GEMMMatcher.operands(kernel) else { return [kernel] }
     let classes = GEMMMatcher.classes(kernel, ia, ib)
     let size = { (c: GEMMMatcher.AxisClass) in kernel.shape.indices.filter { classes[$0] == c }.map { kernel.shape[$0] }.reduce(1, *) }
-    guard size(.m) > 1, size(.n) > 1 else { return kernel }
-    if let gemm = GEMMMatcher.match(kernel) { return gemm }
+    guard size(.m) > 1, size(.n) > 1 else { return [kernel] }
+    if let gemm = GEMMMatcher.match(kernel) { return [gemm] }
     var k = kernel
     for i in [ia, ib] where !GEMMMatcher.isDirect(k, input: i, classes: classes) {
       k.inputs[i] = copyOperand(k, input: i, classes: classes)
     }
-    return GEMMMatcher.match(k) ?? kernel
+    if let gemm = GEMMMatcher.match(k) { return [gemm] }
+    // The output interleaves the classes: multiply into a class-ordered temporary, then permute into place.
+    let tempStrides = GEMMMatcher.classOrderedOutput(k, classes: classes)
+    guard var gemm = GEMMMatcher.match(k, outStrides: tempStrides) else {
+      if EnvironmentFlags.debug >= 3 {
+        print("schedule: no GEMM for \(kernel.name): classes \(classes.map { $0.map { "\($0)" } ?? "-" }), inputs \(k.inputs.map { $0.st.views })")
+      }
+      return [kernel]
+    }
+    schedule.buffers.append(ScheduledBuffer(dtype: .float32, count: k.outputCount, owner: nil, existing: nil))
+    gemm.output = schedule.buffers.count - 1
+    let view = View(shape: k.outputShape, strides: tempStrides)
+    let copy = Kernel(kind: .copy, output: k.output, outputDType: k.outputDType, shape: k.outputShape, reduceAxes: [],
+                      reduceOp: nil, inputs: [KernelInput(buffer: gemm.output, st: ShapeTracker(views: [view]), dtype: .float32)],
+                      expr: .load(0), gemm: nil)
+    return [gemm, copy]
   }
 
   /// Schedules a copy of a GEMM operand into a temporary laid out class by class; returns the input that

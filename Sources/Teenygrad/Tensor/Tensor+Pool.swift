@@ -5,7 +5,7 @@ extension Tensor {
   public func maxPool2d(kernelSize: [Int] = [2, 2], stride: [Int]? = nil, dilation: [Int] = [1]) -> Tensor {
     let kernel = Self.poolKernel(kernelSize)
     let windows = pool(kernel, stride: stride ?? kernel, dilation: dilation)
-    return windows.reshape(Array(windows.shape.dropLast(kernel.count)) + [-1]).max(axis: -1)
+    return windows.max(axes: Array(-kernel.count ..< 0))
   }
 
   /// Returns the mean over each `kernelSize` window of the trailing spatial axes (teenygrad's `avg_pool2d`).
@@ -51,44 +51,24 @@ extension Tensor {
   /// Returns the sliding windows of the trailing `kernel.count` axes as extra trailing axes (teenygrad's `_pool`).
   ///
   /// A tensor `(*prefix, *input)` becomes `(*prefix, *output, *kernel)` where
-  /// `output[i] = (input[i] - dilation[i] * (kernel[i] - 1) - 1) / stride[i] + 1`. Built only from movement
-  /// ops, so reductions over the window axes fuse into one kernel.
+  /// `output[i] = (input[i] - dilation[i] * (kernel[i] - 1) - 1) / stride[i] + 1`. The windows are one strided
+  /// view of the input (overlapping windows share memory), so reductions over them fuse into one kernel and
+  /// conv's im2col reads plain strides.
   func pool(_ kernel: [Int], stride: [Int] = [1], dilation: [Int] = [1]) -> Tensor {
     let n = kernel.count
-    precondition(ndim >= n, "can't pool \(shape) with kernel \(kernel)")
+    precondition(ndim >= n, "pool: can't pool \(shape) with kernel \(kernel)")
     let s = Self.spatialArgument(stride, count: n, name: "stride")
     let d = Self.spatialArgument(dilation, count: n, name: "dilation")
-    let prefix = Array(shape.prefix(ndim - n)), input = Array(shape.suffix(n))
-    let keep: [(Int, Int)] = prefix.map { (0, $0) }
-    let axes = 0..<n
-    let p = prefix.count
-
-    if axes.contains(where: { kernel[$0] > s[$0] || d[$0] != 1 }) {
-      precondition(axes.allSatisfy { input[$0] >= d[$0] * (kernel[$0] - 1) + 1 },
-                   "kernel \(kernel) with dilation \(d) is larger than the input \(input)")
-      let o = axes.map { (input[$0] - d[$0] * (kernel[$0] - 1) - 1) / s[$0] + 1 }
-      // Repeat every spatial axis e times so that the windows can be cut out without padding.
-      let e = axes.map { (kernel[$0] * (input[$0] + d[$0]) + input[$0] - 1) / input[$0] }
-      var x = reshape(prefix + axes.flatMap { [1, input[$0]] })
-        .expand(prefix + axes.flatMap { [e[$0], input[$0]] })
-        .reshape(prefix + axes.map { e[$0] * input[$0] })
-      // Rows of length input + dilation shift each kernel tap by dilation.
-      x = x.slice(keep + axes.map { (0, kernel[$0] * (input[$0] + d[$0])) })
-      x = x.reshape(prefix + axes.flatMap { [kernel[$0], input[$0] + d[$0]] })
-      x = x.slice(keep + axes.flatMap { [(0, kernel[$0]), (0, o[$0] * s[$0])] })
-      // Keep every stride-th output position.
-      x = x.reshape(prefix + axes.flatMap { [kernel[$0], o[$0], s[$0]] })
-      x = x.slice(keep + axes.flatMap { [(0, kernel[$0]), (0, o[$0]), (0, 1)] })
-      x = x.reshape(prefix + axes.flatMap { [kernel[$0], o[$0]] })
-      return x.permute(Array(0..<p) + axes.map { p + 2 * $0 + 1 } + axes.map { p + 2 * $0 })
+    let input = Array(shape.suffix(n))
+    precondition((0..<n).allSatisfy { input[$0] >= d[$0] * (kernel[$0] - 1) + 1 },
+                 "pool: kernel \(kernel) with dilation \(d) is larger than the input \(input)")
+    return Function.apply(WindowFn(), [self]) { f in
+      f.inputShape = shape
+      f.kernel = kernel
+      f.strides = s
+      f.dilation = d
+      return lazydata.windows(kernel: kernel, stride: s, dilation: d)
     }
-
-    // Windows that do not overlap (kernel <= stride, no dilation): a reshape into (output, stride) blocks.
-    let o = axes.map { (input[$0] + s[$0] - kernel[$0]) / s[$0] }
-    var x = slice(keep + axes.map { (0, o[$0] * s[$0]) })
-    x = x.reshape(prefix + axes.flatMap { [o[$0], s[$0]] })
-    x = x.slice(keep + axes.flatMap { [(0, o[$0]), (0, kernel[$0])] })
-    return x.permute(Array(0..<p) + axes.map { p + 2 * $0 } + axes.map { p + 2 * $0 + 1 })
   }
 
   /// Expands a per-spatial-axis argument: one value applies to all `count` axes (teenygrad's `make_pair`).

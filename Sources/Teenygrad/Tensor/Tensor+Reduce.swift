@@ -32,6 +32,10 @@ extension Tensor {
   public func sum(axes: [Int], keepdim: Bool = false) -> Tensor { reduce(.sum, axes: axes, keepdim: keepdim) }
   /// The maximum over `axis` (nil: every axis); ties share the gradient.
   public func max(axis: Int? = nil, keepdim: Bool = false) -> Tensor { reduce(.max, axes: axis.map { [$0] }, keepdim: keepdim) }
+  /// The maximum over several axes.
+  public func max(axes: [Int], keepdim: Bool = false) -> Tensor { reduce(.max, axes: axes, keepdim: keepdim) }
+  /// The minimum over several axes.
+  public func min(axes: [Int], keepdim: Bool = false) -> Tensor { -((-self).max(axes: axes, keepdim: keepdim)) }
   /// The minimum over `axis` (nil: every axis).
   public func min(axis: Int? = nil, keepdim: Bool = false) -> Tensor { -((-self).max(axis: axis, keepdim: keepdim)) }
 

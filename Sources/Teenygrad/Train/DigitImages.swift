@@ -23,15 +23,17 @@ public struct DigitImages: Sendable {
   /// The number of images.
   public var count: Int { labels.count }
 
-  /// Returns the images at `indices`, in that order, as float pixels in 0...1 shaped `(n, 1, 28, 28)`, and
-  /// their labels as an int32 tensor shaped `(n)`.
-  public func batch(_ indices: [Int]) -> (images: Tensor, labels: Tensor) {
+  /// Returns the images at `indices`, in that order, as float pixels shaped `(n, 1, 28, 28)`, and their labels
+  /// as an int32 tensor shaped `(n)`.
+  ///
+  /// Each pixel is its byte divided by `divisor`: 255 (the default) gives 0...1, 1 keeps 0...255.
+  public func batch(_ indices: [Int], divisor: Float = 255) -> (images: Tensor, labels: Tensor) {
     var pixels: [Float] = []
     pixels.reserveCapacity(indices.count * MNIST.pixelsPerImage)
     for index in indices {
       precondition(labels.indices.contains(index), "image index \(index) out of range 0..<\(count)")
       let start = index * MNIST.pixelsPerImage
-      pixels += MNIST.scaled(images[start..<start + MNIST.pixelsPerImage])
+      pixels += images[start..<start + MNIST.pixelsPerImage].map { Float($0) / divisor }
     }
     let side = MNIST.imageSide
     return (Tensor(pixels, shape: [indices.count, 1, side, side]), Tensor(indices.map { Int32(labels[$0]) }))

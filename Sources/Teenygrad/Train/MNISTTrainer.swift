@@ -11,6 +11,8 @@ public struct TrainingStep: Sendable, Equatable {
 
 /// Trains an MNIST classifier with Adam on random batches, the loop of teenygrad's `mnist.py`, and evaluates it.
 ///
+/// Images reach the model as their bytes divided by the kind's ``MNISTModelKind/pixelDivisor``.
+///
 /// All randomness (the initial weights, the batches, dropout) comes from the library's generator, which the
 /// trainer seeds on creation; a checkpoint (see ``checkpointState``) records it, so a run resumed from one
 /// continues exactly as if it had never stopped.
@@ -58,7 +60,7 @@ public final class MNISTTrainer {
   /// ``Tensor/training`` on, and updates the parameters from the cross-entropy loss.
   @discardableResult
   public func trainStep() -> TrainingStep {
-    let (images, labels) = data.batch(sampleIndices())
+    let (images, labels) = data.batch(sampleIndices(), divisor: kind.pixelDivisor)
     let (loss, scores) = Tensor.withTraining(true) {
       let scores = model(images)
       let loss = scores.sparseCategoricalCrossentropy(labels)
@@ -82,7 +84,7 @@ public final class MNISTTrainer {
       Tensor.withNoGrad {
         for start in stride(from: 0, to: test.count, by: batchSize) {
           let indices = Array(start..<min(start + batchSize, test.count))
-          let (images, labels) = test.batch(indices)
+          let (images, labels) = test.batch(indices, divisor: kind.pixelDivisor)
           correct += Self.countCorrect(scores: model(images), labels: labels.toArray())
         }
       }

@@ -63,6 +63,8 @@ extension MNISTTrainer {
   public func saveCheckpoint(to url: URL) throws(CheckpointError) {
     do {
       try safeSave(checkpointState, to: url)
+    } catch StateError.writeFailed(_, let reason) {
+      throw .writeFailed(path: url.path, reason: reason)
     } catch {
       throw .writeFailed(path: url.path, reason: "\(error)")
     }
