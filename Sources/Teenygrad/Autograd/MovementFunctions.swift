@@ -42,6 +42,12 @@ final class WindowFn: Function {
   override func backward(_ grad: LazyBuffer) -> [LazyBuffer?] {
     let n = kernel.count, p = inputShape.count - n
     let out = Array(grad.shape[p..<(p + n)])
+    if (0..<n).allSatisfy({ strides[$0] == kernel[$0] && dilation[$0] == 1 }) {
+      // Windows tile the input: the gradient is the window axes interleaved back, padded past the last window.
+      let order = Array(0..<p) + (0..<n).flatMap { [p + $0, p + n + $0] }
+      let tiled = grad.permute(order).reshape(Array(inputShape.prefix(p)) + (0..<n).map { out[$0] * kernel[$0] })
+      return [tiled.pad(inputShape.indices.map { $0 < p ? (0, 0) : (0, inputShape[$0] - tiled.shape[$0]) })]
+    }
     var total: LazyBuffer?
     for tap in 0..<kernel.reduce(1, *) {
       var t = [Int](repeating: 0, count: n)

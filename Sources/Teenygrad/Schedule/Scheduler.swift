@@ -11,6 +11,8 @@ struct Scheduler {
   private var parents: [ObjectIdentifier: Int] = [:]
   private var forced: Set<ObjectIdentifier> = []
   private var visited: Set<ObjectIdentifier> = []
+  /// What the kernel being built fused so far (filled when `DEBUG >= 3`).
+  private var fusion = FusionDecisions()
 
   static func schedule(_ outputs: [LazyBuffer]) -> Schedule {
     var s = Scheduler()
@@ -38,6 +40,9 @@ struct Scheduler {
     if let buffer = base.realized {
       return addBuffer(ScheduledBuffer(dtype: buffer.dtype, count: buffer.count, owner: nil, existing: buffer), id)
     }
+    let enclosing = fusion
+    fusion = FusionDecisions()
+    defer { fusion = enclosing }
     let kernel: Kernel?
     switch base.op {
     case .buffer:
@@ -68,10 +73,8 @@ struct Scheduler {
     let out = addBuffer(ScheduledBuffer(dtype: base.dtype, count: base.numel, owner: base, existing: nil), id)
     if var k = kernel {
       k.output = out
-      if EnvironmentFlags.debug >= 4 {
-        print("schedule: \(k.name) = \(k.expr) over \(k.inputs.map { "buffer \($0.buffer) \($0.dtype) \($0.st.views)" })")
-      }
-      if k.kind == .reduce { schedule.kernels += lowerToGEMM(k) } else { schedule.kernels.append(k) }
+      ScheduleLog.kernel(k, fusion)
+      if k.kind == .reduce { schedule.kernels += lowerToGEMM(k) } else { schedule.kernels.append(KernelRefinement.refine(k)) }
     }
     return out
   }
@@ -82,19 +85,25 @@ struct Scheduler {
     guard let (ia, ib) = GEMMMatcher.operands(kernel) else { return [kernel] }
     let classes = GEMMMatcher.classes(kernel, ia, ib)
     let size = { (c: GEMMMatcher.AxisClass) in kernel.shape.indices.filter { classes[$0] == c }.map { kernel.shape[$0] }.reduce(1, *) }
-    guard size(.m) > 1, size(.n) > 1 else { return [kernel] }
-    if let gemm = GEMMMatcher.match(kernel) { return [gemm] }
-    var k = kernel
-    for i in [ia, ib] where !GEMMMatcher.isDirect(k, input: i, classes: classes) {
-      k.inputs[i] = copyOperand(k, input: i, classes: classes)
+    guard size(.m) > 1, size(.n) > 1 else {
+      ScheduleLog.noGEMM(kernel, reason: "M \(size(.m)) N \(size(.n)): a matrix-vector product stays a reduce")
+      return [kernel]
     }
-    if let gemm = GEMMMatcher.match(k) { return [gemm] }
+    if let gemm = GEMMMatcher.match(kernel) {
+      ScheduleLog.gemm(gemm, from: kernel, copied: [], viaTemporary: false)
+      return [gemm]
+    }
+    var k = kernel
+    let copied = [ia, ib].filter { !GEMMMatcher.isDirect(k, input: $0, classes: classes) }
+    for i in copied { k.inputs[i] = copyOperand(k, input: i, classes: classes) }
+    if let gemm = GEMMMatcher.match(k) {
+      ScheduleLog.gemm(gemm, from: kernel, copied: copied, viaTemporary: false)
+      return [gemm]
+    }
     // The output interleaves the classes: multiply into a class-ordered temporary, then permute into place.
     let tempStrides = GEMMMatcher.classOrderedOutput(k, classes: classes)
     guard var gemm = GEMMMatcher.match(k, outStrides: tempStrides) else {
-      if EnvironmentFlags.debug >= 3 {
-        print("schedule: no GEMM for \(kernel.name): classes \(classes.map { $0.map { "\($0)" } ?? "-" }), inputs \(k.inputs.map { $0.st.views })")
-      }
+      ScheduleLog.noGEMM(kernel, reason: "axis classes \(classes.map { $0.map { "\($0)" } ?? "-" }) do not collapse")
       return [kernel]
     }
     schedule.buffers.append(ScheduledBuffer(dtype: .float32, count: k.outputCount, owner: nil, existing: nil))
@@ -103,6 +112,7 @@ struct Scheduler {
     let copy = Kernel(kind: .copy, output: k.output, outputDType: k.outputDType, shape: k.outputShape, reduceAxes: [],
                       reduceOp: nil, inputs: [KernelInput(buffer: gemm.output, st: ShapeTracker(views: [view]), dtype: .float32)],
                       expr: .load(0), gemm: nil)
+    ScheduleLog.gemm(gemm, from: kernel, copied: copied, viaTemporary: true)
     return [gemm, copy]
   }
 
@@ -136,9 +146,12 @@ struct Scheduler {
   private mutating func expression(_ node: LazyBuffer, outer: ShapeTracker?, inputs: inout [KernelInput]) -> KernelExpr {
     let base = node.base
     let st = outer.map { $0.composed(onto: node.st) } ?? node.st
-    if base.realized == nil, !forced.contains(ObjectIdentifier(base)) {
-      if case .const(let v) = base.op, !st.hasMask { return .const(v) }
-      if base.op.isElementwise, parents[ObjectIdentifier(base), default: 0] <= 1, !st.hasMask, st.size <= base.numel {
+    if base.realized == nil {
+      if let blocker = fusionBlocker(base, st) {
+        if DebugLog.isOn(3) { fusion.separate(base, because: blocker) }
+      } else if case .const(let v) = base.op {
+        return .const(v)
+      } else {
         return elementwise(base, outer: st.isContiguous && st.shape == base.shape ? nil : st, inputs: &inputs)
       }
     }
@@ -148,8 +161,20 @@ struct Scheduler {
     return .load(inputs.count - 1)
   }
 
+  /// Why the unrealized `base`, read through `st`, gets a kernel of its own; nil when it is inlined.
+  private func fusionBlocker(_ base: LazyBuffer, _ st: ShapeTracker) -> FusionBlocker? {
+    if forced.contains(ObjectIdentifier(base)) { return .output }
+    if st.hasMask { return .padded }
+    if case .const = base.op { return nil }
+    guard base.op.isElementwise else { return .notElementwise }
+    let readers = parents[ObjectIdentifier(base), default: 0]
+    if readers > 1 { return .readers(readers) }
+    return st.size > base.numel ? .broadcast : nil
+  }
+
   /// The inlined expression of an elementwise base, its sources seen through `outer`.
   private mutating func elementwise(_ base: LazyBuffer, outer: ShapeTracker?, inputs: inout [KernelInput]) -> KernelExpr {
+    if DebugLog.isOn(3) { fusion.fused(base) }
     let s = base.srcs.map { expression($0, outer: outer, inputs: &inputs) }
     switch base.op {
     case .unary(let op):
@@ -160,6 +185,30 @@ struct Scheduler {
     case .binary(let op): return .binary(op, s[0], s[1])
     case .ternary(let op): return .ternary(op, s[0], s[1], s[2])
     default: preconditionFailure("not an elementwise op: \(base.op)")
+    }
+  }
+}
+
+/// Why a base is not inlined into the kernel that reads it.
+enum FusionBlocker: CustomStringConvertible {
+  /// It is one of the outputs being realized.
+  case output
+  /// It is read through padding, which the inlined expression cannot express.
+  case padded
+  /// A reduce, copy or empty buffer always has a kernel (or memory) of its own.
+  case notElementwise
+  /// Several nodes read it: inlining would compute it several times.
+  case readers(Int)
+  /// It is read through a broadcast: inlining would compute each element several times.
+  case broadcast
+
+  var description: String {
+    switch self {
+    case .output: "an output"
+    case .padded: "read through padding"
+    case .notElementwise: "not elementwise"
+    case .readers(let n): "\(n) readers"
+    case .broadcast: "read through a broadcast"
     }
   }
 }
