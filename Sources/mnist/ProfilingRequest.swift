@@ -2,8 +2,8 @@ import Teenygrad
 
 /// The `--profile` and `--trace` requests.
 ///
-/// `--profile` records one row per kernel run with ``KernelProfile`` and writes them as CSV when the run ends.
-/// The library has no trace writer, so `--trace` only says that it writes nothing.
+/// `--profile` records one row per kernel run with ``KernelProfile``, writes them as CSV when the run ends and
+/// prints the summary table to standard error. `--trace` records a Chrome trace with ``KernelTrace``.
 struct ProfilingRequest {
   let csvPath: String?
   let tracePath: String?
@@ -11,18 +11,24 @@ struct ProfilingRequest {
   /// Starts recording; call before training.
   func start() {
     if csvPath != nil { KernelProfile.start() }
-    if let tracePath {
-      printToStandardError("mnist: --trace is not supported by this build; \(tracePath) is not written")
-    }
+    if tracePath != nil { KernelTrace.start() }
   }
 
-  /// Writes the recorded rows to the CSV file.
+  /// Writes the recorded rows to the CSV file and the spans to the trace file.
   func finish() throws(CommandFailure) {
-    guard let csvPath else { return }
-    do {
-      try KernelProfile.finish(writingTo: csvPath)
-    } catch {
-      throw CommandFailure("cannot write profile \(csvPath): \(error.localizedDescription)")
+    if let csvPath {
+      do {
+        try KernelProfile.finish(writingTo: csvPath)
+      } catch {
+        throw CommandFailure("cannot write profile \(csvPath): \(error.localizedDescription)")
+      }
+    }
+    if let tracePath {
+      do {
+        try KernelTrace.finish(writingTo: tracePath)
+      } catch {
+        throw CommandFailure("cannot write trace \(tracePath): \(error.localizedDescription)")
+      }
     }
   }
 }

@@ -121,14 +121,10 @@ struct GEMMMicroKernelTests {
         for accumulate in [false, true] {
           let initial = random.floats(6 * ldc)
           var fast = initial, reference = initial
-          fast.withUnsafeMutableBufferPointer { c in
-            f32_gemm_6x16_avx2(depth: depth, a: a, b: b, c: c.baseAddress!, ldc: ldc, rows: rows,
-                               cols: cols, accumulate: accumulate)
-          }
-          reference.withUnsafeMutableBufferPointer { c in
-            f32_gemm_6x16_reference(depth: depth, a: a, b: b, c: c.baseAddress!, ldc: ldc,
-                                    rows: rows, cols: cols, accumulate: accumulate)
-          }
+          f32_gemm_6x16_avx2(depth: depth, a: a, b: b, c: &fast, ldc: ldc, rows: rows, cols: cols,
+                             accumulate: accumulate)
+          f32_gemm_6x16_reference(depth: depth, a: a, b: b, c: &reference, ldc: ldc, rows: rows,
+                                  cols: cols, accumulate: accumulate)
           for i in 0..<6 {
             for j in 0..<ldc {
               let index = i * ldc + j
@@ -143,9 +139,7 @@ struct GEMMMicroKernelTests {
       }
     }
   }
-}
 
-extension GEMMMicroKernelTests {
   @Test("6x16 AVX2 tile reads row-major and column-major A in place")
   func unpackedA() {
     var random = KernelTestRandom(state: 21)

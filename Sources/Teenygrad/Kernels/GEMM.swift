@@ -31,10 +31,8 @@ enum GEMM {
     let operands = Operands(a: a, aBatchStride: aBatchStride, b: b, bBatchStride: bBatchStride,
                             c: c, ldc: ldc, cBatchStride: cBatchStride, accumulate: accumulate)
     GEMMWorkspace.withWorkspace { workspace in
-      var sharedB: UnsafeMutablePointer<Float>?
-      if plan.sharesB {
-        let shared = workspace.sharedFloats(count: plan.sharedBFloats)
-        sharedB = shared
+      let sharedB = plan.sharesB ? workspace.sharedFloats(count: plan.sharedBFloats) : nil
+      if let shared = sharedB {
         forEach(plan.packTaskCount, inline: plan.sharedBFloats < inlinePackFloats, parallel) { task, _ in
           packSharedB(task, plan: plan, operands: operands, into: shared)
         }

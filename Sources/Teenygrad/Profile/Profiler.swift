@@ -15,48 +15,152 @@ struct KernelRecord: Sendable {
   var bytes: Int
 }
 
-/// Records every kernel run when profiling is on (`TEENYGRAD_PROFILE`, `--profile`, or `DEBUG >= 2`) and
-/// prints tinygrad's DEBUG lines. Off, it costs one atomic load per kernel.
+/// What one profile collected.
+struct ProfileData: Sendable {
+  var records: [KernelRecord]
+  /// Realizations that ended while recording, and their summed wall time (scheduling excluded).
+  var realizations: Int
+  var realizeNs: UInt64
+}
+
+/// Records every kernel run while a profile is recording (`TEENYGRAD_PROFILE`, ``KernelProfile/start()``,
+/// or `DEBUG >= 2` for the summary at exit), hands kernel spans to the trace while ``KernelTrace`` is on,
+/// and prints tinygrad's DEBUG lines. Off, it costs one relaxed atomic load per kernel and per realization.
 enum Profiler {
+  /// What is being collected: bit 0 profile records, bit 1 the trace.
+  private static let recordsBit = 1
+  private static let traceBit = 2
+
   private struct State {
     var records: [KernelRecord] = []
-    var run = 0
+    /// Recording was asked for (environment or ``KernelProfile/start()``), apart from `DEBUG >= 2`.
+    var profileRequested = EnvironmentFlags.profilePath != nil
+    var tracing = false
+    /// Incremented by every ``KernelProfile/start()`` so that a realization begun before it gets a new run.
+    var session = 0
+    var nextRun = 0
+    var realizations = 0
+    var realizeNs: UInt64 = 0
+
+    /// The run number a thread's tag stands for in this session; nil for a tag from an earlier one.
+    func run(forTag tag: Int) -> Int? {
+      tag >> 32 == session && tag & 0xFFFF_FFFF != 0 ? (tag & 0xFFFF_FFFF) - 1 : nil
+    }
   }
   private static let state = Mutex(State())
-  private static let recording: Atomic<Bool> = {
+  private static let mode: Atomic<Int> = {
     KernelProfile.installExitWriter()
-    return Atomic<Bool>(EnvironmentFlags.profilePath != nil)
+    return Atomic<Int>(EnvironmentFlags.profilePath != nil || EnvironmentFlags.debug >= 2 ? recordsBit : 0)
   }()
+  /// The calling thread's realization: `session << 32 | (run + 1)`, or 0.
+  private static let currentRun = ThreadLocalWord()
+  /// When the calling thread's realization started, in uptime nanoseconds.
+  private static let currentRunStart = ThreadLocalWord()
 
-  /// Starts (or stops) keeping records in memory.
-  static func setRecording(_ on: Bool) { recording.store(on, ordering: .relaxed) }
-  static var isRecording: Bool { recording.load(ordering: .relaxed) }
+  /// The clock every profile and trace timestamp comes from.
+  @inline(__always)
+  static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-  /// Marks the start of a realization; records carry the run number.
-  static func beginRun() { if isRecording { state.withLock { $0.run += 1 } } }
+  /// Whether kernel runs are being recorded for a profile.
+  static var isRecording: Bool { mode.load(ordering: .relaxed) & recordsBit != 0 }
+
+  /// Whether kernel and tile spans are being recorded for a trace.
+  @inline(__always)
+  static var isTracing: Bool { mode.load(ordering: .relaxed) & traceBit != 0 }
+
+  /// Starts (or stops) keeping profile records; starting discards earlier records and counts runs from 0.
+  static func setRecording(_ on: Bool) {
+    state.withLock { s in
+      s.profileRequested = on
+      if on {
+        s.records = []
+        s.session += 1
+        s.nextRun = 0
+        s.realizations = 0
+        s.realizeNs = 0
+      }
+      updateMode(s)
+    }
+  }
+
+  /// Starts (or stops) handing spans to ``TraceLog``.
+  static func setTracing(_ on: Bool) {
+    state.withLock { s in
+      s.tracing = on
+      updateMode(s)
+    }
+  }
+
+  private static func updateMode(_ s: State) {
+    let records = s.profileRequested || EnvironmentFlags.debug >= 2
+    mode.store((records ? recordsBit : 0) | (s.tracing ? traceBit : 0), ordering: .relaxed)
+  }
+
+  /// Marks the start of a realization on the calling thread; its kernel records carry its run number.
+  static func beginRun() {
+    guard mode.load(ordering: .relaxed) != 0 else { return }
+    currentRunStart.value = Int(now())
+    currentRun.value = state.withLock { s in
+      defer { s.nextRun += 1 }
+      return s.session << 32 | (s.nextRun + 1)
+    }
+  }
+
+  /// Marks the end of the calling thread's realization: adds its wall time to the profile's total and its
+  /// span to the trace.
+  static func endRun() {
+    let mode = mode.load(ordering: .relaxed)
+    let tag = currentRun.value
+    guard mode != 0, tag != 0 else { return }
+    currentRun.value = 0
+    let start = UInt64(currentRunStart.value)
+    let end = now()
+    let run: Int? = state.withLock { s in
+      guard let run = s.run(forTag: tag) else { return nil }
+      if mode & recordsBit != 0 {
+        s.realizations += 1
+        s.realizeNs += end - start
+      }
+      return run
+    }
+    if mode & traceBit != 0, let run { TraceLog.addRealization(run: run, start: start, end: end) }
+  }
 
   static func record(_ kernel: Kernel, buffers: [ScheduledBuffer], tiles: Int, threads: Int, start: UInt64, end: UInt64) {
+    let mode = mode.load(ordering: .relaxed)
     let debug = EnvironmentFlags.debug
-    guard debug >= 1 || isRecording else { return }
+    guard debug >= 1 || mode != 0 else { return }
     let bytes = kernel.bytes(inputCounts: kernel.inputs.map { buffers[$0.buffer].count })
-    let record = KernelRecord(run: 0, name: kernel.name, kind: kernel.kind, shape: kernel.shape, tiles: tiles,
-                              threads: threads, startNs: start, durationNs: end - start, flops: kernel.flops, bytes: bytes)
-    if debug >= 1 { printDebugLine(record, debug: debug) }
-    if isRecording { state.withLock { s in var r = record; r.run = s.run; s.records.append(r) } }
-  }
-
-  private static func printDebugLine(_ r: KernelRecord, debug: Int) {
-    var line = "*** \(r.kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(r.name)"
-    if debug >= 2 {
-      let us = Double(r.durationNs) / 1000
-      let gflops = Double(r.flops) / Double(max(r.durationNs, 1))
-      let gbps = Double(r.bytes) / Double(max(r.durationNs, 1))
-      line += String(format: "  tm %9.2fus  %8.2f GFLOPS  %7.2f GB/s  tiles %d  threads %d", us, gflops, gbps, r.tiles, r.threads)
+    var record = KernelRecord(run: 0, name: kernel.name, kind: kernel.kind, shape: kernel.shape, tiles: tiles,
+                              threads: threads, startNs: start, durationNs: Swift.max(end - start, 1),
+                              flops: kernel.flops, bytes: bytes)
+    if debug >= 1 { DebugLog.kernelLine(record, iterations: kernel.iterationCount, debug: debug) }
+    if mode & traceBit != 0 { TraceLog.addKernel(record, callerThread: Topology.currentThreadID()) }
+    guard mode & recordsBit != 0 else { return }
+    let tag = currentRun.value
+    state.withLock { s in
+      if let run = s.run(forTag: tag) {
+        record.run = run
+      } else {
+        // A kernel outside any realization this session knows of: it gets a run of its own.
+        record.run = s.nextRun
+        s.nextRun += 1
+      }
+      s.records.append(record)
     }
-    print(line)
   }
 
-  /// The records so far, and clears them.
-  static func drain() -> [KernelRecord] { state.withLock { s in defer { s.records = [] }; return s.records } }
+  /// The records so far, with the number and wall time of the realizations they came from; clears them.
+  static func drain() -> ProfileData {
+    state.withLock { s in
+      defer {
+        s.records = []
+        s.realizeNs = 0
+        s.realizations = 0
+      }
+      return ProfileData(records: s.records, realizations: s.realizations, realizeNs: s.realizeNs)
+    }
+  }
+
   static var records: [KernelRecord] { state.withLock { $0.records } }
 }

@@ -13,12 +13,19 @@ enum Executor {
       Profiler.record(kernel, buffers: schedule.buffers, tiles: tiles, threads: pool.threadCount, start: start, end: end)
     }
     for (i, b) in schedule.buffers.enumerated() { b.owner?.setRealized(buffers[i]) }
+    Profiler.endRun()
   }
 
   /// Runs one kernel; returns the number of tiles it was cut into.
   @discardableResult
   static func execute(_ kernel: Kernel, buffers: [Buffer], pool: ThreadPool) -> Int {
     if let spec = kernel.gemm { return GEMMKernel.run(kernel, spec, buffers: buffers, pool: pool) }
+    if GatherEvaluator.applies(to: kernel, plan: IterationPlan(kernel)) {
+      let gather = GatherEvaluator(kernel: kernel, buffers: buffers)
+      let tiles = Tiler.tiles(units: gather.unitCount, unitCost: gather.unitCost)
+      if tiles.count == 1 { gather.run(units: tiles[0]) } else { pool.parallelFor(tiles.count) { gather.run(units: tiles[$0]) } }
+      return tiles.count
+    }
     let evaluator = ElementwiseEvaluator(kernel: kernel, buffers: buffers)
     let tiles = Tiler.tiles(units: evaluator.unitCount, unitCost: evaluator.unitCost)
     let perWorker = (evaluator.scratchFloats + 15) & ~15

@@ -73,6 +73,21 @@ final class ThreadPool: @unchecked Sendable {
       for index in 0..<count { body(index, worker) }
       return
     }
+    // The trace's per-tile timing costs this one relaxed load per loop when it is off.
+    if Profiler.isTracing {
+      TraceLog.timingTiles(count, body, threadOfWorker: threadID(ofWorker:)) { run(count, context: context, $0) }
+    } else {
+      run(count, context: context, body)
+    }
+  }
+
+  /// The OS thread id of `worker`: the calling thread for worker 0.
+  func threadID(ofWorker worker: Int) -> Int32 {
+    worker == 0 ? Topology.currentThreadID() : shared.slots[worker - 1].threadID.load(ordering: .acquiring)
+  }
+
+  /// Forks `body` over the workers, or runs it serially on the caller when there is one thread or one index.
+  private func run(_ count: Int, context: Int, _ body: (_ index: Int, _ worker: Int) -> Void) {
     forkLock.withLock { isShutDown in
       PoolShared.context.value = shared.context(worker: 0)
       defer { PoolShared.context.value = context }

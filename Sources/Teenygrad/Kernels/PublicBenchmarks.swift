@@ -1,0 +1,92 @@
+/// The library's SIMD micro-kernels, runnable on their own outside any graph, for micro-benchmarks.
+///
+/// Each kernel is one entry of the library's micro-kernel registry: a register-blocked GEMM tile, or a sum,
+/// max or dot product along a contiguous or strided axis. A ``MicroKernelBenchmark`` owns the buffers of one
+/// standard call and runs the kernel on them as often as asked.
+///
+/// ```swift
+/// for name in MicroBenchmarks.kernelNames {
+///   let bench = MicroKernelBenchmark(name, depth: 256)!
+///   bench.run(times: 1_000)
+/// }
+/// ```
+public enum MicroBenchmarks {
+  /// Returns the names of every registered micro-kernel, in registry order.
+  public static var kernelNames: [String] { MicroKernelRegistry.all.map(\.name) }
+
+  /// Returns the standard depth a benchmark should call `name` with: the packed depth of one GEMM block
+  /// for GEMM tiles, and a run that fits in the L1 cache for reductions.
+  public static func defaultDepth(for name: String) -> Int {
+    MicroKernelRegistry.named(name)?.kind == .gemm ? 256 : 2_048
+  }
+}
+
+/// One micro-kernel with the buffers of its standard call, filled with fixed values.
+///
+/// The inputs are allocated and filled once, so ``run(times:)`` times the kernel alone. Not safe to run from
+/// several threads at once: every call writes the same output.
+public final class MicroKernelBenchmark {
+  private let kernel: MicroKernel
+  private let a: UnsafeMutableBufferPointer<Float>
+  private let b: UnsafeMutableBufferPointer<Float>
+  private let out: UnsafeMutableBufferPointer<Float>
+
+  /// The kernel's registry name.
+  public var name: String { kernel.name }
+  /// The kind of work the kernel does: `gemm` or `reduce`, the profiler's `kind` column.
+  public var kind: String { kernel.kind.rawValue }
+  /// The depth of each call: the GEMM depth, or the length of the reduced axis.
+  public let depth: Int
+  /// Returns the floating-point operations of one call (a multiply-add counts two).
+  public var flopsPerCall: Int { kernel.flops(depth) }
+  /// Returns the bytes one call reads and writes.
+  public var bytesPerCall: Int {
+    (kernel.aCount(depth) + kernel.bCount(depth) + kernel.outCount) * MemoryLayout<Float>.stride
+  }
+
+  /// Creates the benchmark of the kernel called `name` (one of ``MicroBenchmarks/kernelNames``) with calls
+  /// of `depth`, or returns nil when no kernel has that name.
+  public init?(_ name: String, depth: Int) {
+    guard let kernel = MicroKernelRegistry.named(name) else { return nil }
+    self.kernel = kernel
+    self.depth = max(0, depth)
+    a = Self.filled(count: kernel.aCount(self.depth), seed: 1)
+    b = Self.filled(count: kernel.bCount(self.depth), seed: 2)
+    out = Self.filled(count: kernel.outCount, seed: 3)
+  }
+
+  deinit {
+    a.deallocate()
+    b.deallocate()
+    out.deallocate()
+  }
+
+  /// Runs the SIMD kernel `times` times on the same buffers and returns the first output, so that callers
+  /// can keep the work from being optimized away.
+  @discardableResult
+  public func run(times: Int = 1) -> Float {
+    let call = MicroKernelCall(depth: depth, a: UnsafePointer(a.baseAddress!),
+                               b: UnsafePointer(b.baseAddress!), out: out.baseAddress!)
+    for _ in 0..<times { kernel.run(call) }
+    return out[0]
+  }
+
+  /// Runs the scalar reference twin of the kernel `times` times and returns the first output.
+  @discardableResult
+  public func runReference(times: Int = 1) -> Float {
+    let call = MicroKernelCall(depth: depth, a: UnsafePointer(a.baseAddress!),
+                               b: UnsafePointer(b.baseAddress!), out: out.baseAddress!)
+    for _ in 0..<times { kernel.reference(call) }
+    return out[0]
+  }
+
+  /// A 64-byte-aligned buffer of `count` floats (at least one) holding small values that neither overflow
+  /// nor underflow when summed or multiplied.
+  private static func filled(count: Int, seed: Int) -> UnsafeMutableBufferPointer<Float> {
+    let count = max(1, count)
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+    let buffer = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Float.self, capacity: count), count: count)
+    for i in buffer.indices { buffer[i] = Float((i &* 7 &+ seed) % 17) * 0.0625 - 0.5 }
+    return buffer
+  }
+}

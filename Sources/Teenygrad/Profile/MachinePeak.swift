@@ -1,0 +1,71 @@
+import Foundation
+
+/// The machine's measured ceilings, for the profile summary's roofline: peak FLOP/s (the GEMM micro-kernel
+/// on one core, in a tight loop over operands in L1, times the physical cores) and memory bandwidth (a sum
+/// over a buffer much larger than the caches, on every core). Measured once per process, on first use.
+struct MachinePeak: Sendable {
+  var cores: Int
+  var flopsPerCore: Double
+  /// Bytes per second.
+  var bandwidth: Double
+  var flops: Double { flopsPerCore * Double(cores) }
+
+  static let measured = MachinePeak(cores: Runtime.topology.physicalCores, flopsPerCore: measureCoreFlops(),
+                                    bandwidth: measureBandwidth(threads: Runtime.topology.physicalCores))
+
+  /// The registry's GEMM micro-kernel called back to back on one 6 x depth by depth x 16 block; the best
+  /// of several rounds, so a round shared with another process does not count.
+  static func measureCoreFlops(depth: Int = 256, rounds: Int = 5, roundNanoseconds: UInt64 = 4_000_000) -> Double {
+    guard let kernel = MicroKernelRegistry.named("f32_gemm_6x16_avx2") else { return 0 }
+    let a = UnsafeMutablePointer<Float>.allocate(capacity: kernel.aCount(depth))
+    let b = UnsafeMutablePointer<Float>.allocate(capacity: kernel.bCount(depth))
+    let c = UnsafeMutablePointer<Float>.allocate(capacity: kernel.outCount)
+    defer { a.deallocate(); b.deallocate(); c.deallocate() }
+    a.initialize(repeating: 0.5, count: kernel.aCount(depth))
+    b.initialize(repeating: 0.25, count: kernel.bCount(depth))
+    let call = MicroKernelCall(depth: depth, a: a, b: b, out: c)
+    let flopsPerCall = Double(kernel.flops(depth))
+    var best = 0.0
+    for _ in 0...rounds {  // the first round warms up caches and clocks
+      var calls = 0
+      let start = Profiler.now()
+      var elapsed: UInt64 = 0
+      while elapsed < roundNanoseconds {
+        for _ in 0..<64 { kernel.run(call) }
+        calls += 64
+        elapsed = Profiler.now() - start
+      }
+      best = Swift.max(best, flopsPerCall * Double(calls) / Double(elapsed) * 1e9)
+    }
+    return best
+  }
+
+  /// Sums a 64 MiB buffer with `threads` threads, each a contiguous slice; the best of a few passes.
+  static func measureBandwidth(threads: Int, megabytes: Int = 64, passes: Int = 4) -> Double {
+    let count = megabytes << 18
+    let data = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    defer { data.deallocate() }
+    let pool = ThreadPool(threads: threads)
+    defer { pool.shutdown() }
+    let slices = Swift.max(1, threads) * 4
+    let slice = { (i: Int) in (i * count / slices)..<((i + 1) * count / slices) }
+    // Each slice is first touched by a pool thread, as kernel outputs are.
+    pool.parallelFor(slices) { i in
+      let r = slice(i)
+      (data + r.lowerBound).initialize(repeating: 1, count: r.count)
+    }
+    let sums = UnsafeMutablePointer<Float>.allocate(capacity: slices)
+    defer { sums.deallocate() }
+    var best = 0.0
+    for _ in 0...passes {
+      let start = Profiler.now()
+      pool.parallelFor(slices) { i in
+        let r = slice(i)
+        sums[i] = f32_reduce_sum_avx2(data + r.lowerBound, count: r.count)
+      }
+      let elapsed = Swift.max(Profiler.now() - start, 1)
+      best = Swift.max(best, Double(count * 4) / Double(elapsed) * 1e9)
+    }
+    return best
+  }
+}

@@ -1,1 +1,0 @@
-print("teeny-bench")
