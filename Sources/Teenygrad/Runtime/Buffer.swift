@@ -62,7 +62,10 @@ final class BufferAllocator: @unchecked Sendable {
       return p
     }
     if let reused, let p = UnsafeMutableRawPointer(bitPattern: reused) { return p }
-    return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+    guard size >= Topology.hugePageBytes else { return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64) }
+    let p = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: Topology.hugePageBytes)
+    Topology.adviseHugePages(p, size)
+    return p
   }
 
   func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {

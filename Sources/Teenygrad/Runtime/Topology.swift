@@ -125,6 +125,15 @@ final class Topology: Sendable {
   /// Gives the rest of the caller's time slice to another runnable thread.
   static func yieldThread() { sched_yield() }
 
+  /// Blocks of this many bytes or more are aligned to it and backed by transparent huge pages when the OS
+  /// allows (fewer TLB misses for GEMM panels and large tensors).
+  static let hugePageBytes = 2 << 20
+
+  /// Asks the OS to back `[pointer, pointer + bytes)` with huge pages; a hint that may be ignored.
+  static func adviseHugePages(_ pointer: UnsafeMutableRawPointer, _ bytes: Int) {
+    _ = madvise(pointer, bytes, MADV_HUGEPAGE)
+  }
+
   deinit {
     topology.withLock { handle in
       if let handle { hwloc_topology_destroy(handle) }
