@@ -124,27 +124,14 @@ struct ElementwiseEvaluator: @unchecked Sendable {
 
   private func evaluate(idx: inout [Int], kernelIdx: inout [Int], _ rowOffsets: [Int], _ rowValid: [Bool],
                         _ j: Int, _ n: Int, _ regs: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
-    for instruction in program.instructions {
-      switch instruction {
-      case .load(let input, let dst):
-        let r = regs + dst * chunk
-        switch plan.access[input] {
-        case .strided(_, let strides, let mask):
-          load(input, rowOffsets[input], rowValid[input], strides[rank - 1], mask?[rank - 1], j, n, r)
-        case .general:
-          loadGeneral(input, indexers[input]!, &idx, &kernelIdx, j, n, r)
-        }
-      case .const(let v, let dst):
-        ElementwiseOps.fill(regs + dst * chunk, v, n)
-      case .unary(let op, let src, let dst):
-        ElementwiseOps.unary(op, regs + src * chunk, regs + dst * chunk, n)
-      case .binary(let op, let lhs, let rhs, let dst):
-        ElementwiseOps.binary(op, regs + lhs * chunk, regs + rhs * chunk, regs + dst * chunk, n)
-      case .select(let cond, let lhs, let rhs, let dst):
-        ElementwiseOps.select(regs + cond * chunk, regs + lhs * chunk, regs + rhs * chunk, regs + dst * chunk, n)
+    program.execute(regs, n) { input, r in
+      switch plan.access[input] {
+      case .strided(_, let strides, let mask):
+        load(input, rowOffsets[input], rowValid[input], strides[rank - 1], mask?[rank - 1], j, n, r)
+      case .general:
+        loadGeneral(input, indexers[input]!, &idx, &kernelIdx, j, n, r)
       }
     }
-    return regs + program.result * chunk
   }
 
   @inline(__always)

@@ -118,31 +118,18 @@ struct GatherEvaluator: @unchecked Sendable {
 
   private func evaluate(_ n: Int, _ offs: UnsafeMutablePointer<Int>, _ comboOffsets: [Int], _ comboValid: [Bool],
                         _ regs: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
-    for instruction in program.instructions {
-      switch instruction {
-      case .load(let input, let dst):
-        let r = regs + dst * chunk
-        guard comboValid[input] else { ElementwiseOps.fill(r, 0, n); continue }
-        let src = offs + input * chunk
-        let add = comboOffsets[input]
-        let (base, dtype) = inputs[input]
-        if dtype == .float32 {
-          let f = base.assumingMemoryBound(to: Float.self)
-          for l in 0..<n { let o = src[l]; r[l] = o == Int.min ? 0 : f[o + add] }
-        } else {
-          for l in 0..<n { let o = src[l]; r[l] = o == Int.min ? 0 : ElementIO.load(base, dtype, o + add) }
-        }
-      case .const(let v, let dst):
-        ElementwiseOps.fill(regs + dst * chunk, v, n)
-      case .unary(let op, let src, let dst):
-        ElementwiseOps.unary(op, regs + src * chunk, regs + dst * chunk, n)
-      case .binary(let op, let lhs, let rhs, let dst):
-        ElementwiseOps.binary(op, regs + lhs * chunk, regs + rhs * chunk, regs + dst * chunk, n)
-      case .select(let cond, let lhs, let rhs, let dst):
-        ElementwiseOps.select(regs + cond * chunk, regs + lhs * chunk, regs + rhs * chunk, regs + dst * chunk, n)
+    program.execute(regs, n) { input, r in
+      guard comboValid[input] else { ElementwiseOps.fill(r, 0, n); return }
+      let src = offs + input * chunk
+      let add = comboOffsets[input]
+      let (base, dtype) = inputs[input]
+      if dtype == .float32 {
+        let f = base.assumingMemoryBound(to: Float.self)
+        for l in 0..<n { let o = src[l]; r[l] = o == Int.min ? 0 : f[o + add] }
+      } else {
+        for l in 0..<n { let o = src[l]; r[l] = o == Int.min ? 0 : ElementIO.load(base, dtype, o + add) }
       }
     }
-    return regs + program.result * chunk
   }
 
   private func store(_ src: UnsafeMutablePointer<Float>, _ u0: Int, _ n: Int) {
