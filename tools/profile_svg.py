@@ -91,10 +91,11 @@ def bars(x, y, width, kernels, total_ns):
         bar = max(1.0, width * g["ns"] / longest)
         color = KIND_COLORS.get(g["kind"], "#bab0ac")
         gflops = g["flops"] / g["ns"] if g["ns"] else 0
+        gbps = g["bytes"] / g["ns"] if g["ns"] else 0
         parts.append(text(x, top + 11, name, size=12))
         parts.append(f"<rect x='{x}' y='{top + 15}' width='{bar:.1f}' height='16' fill='{color}'/>")
         detail = (f"{g['ns'] / 1e6:.1f} ms  {100 * g['ns'] / total_ns:.1f}%  "
-                  f"{g['calls']} calls  {gflops:.1f} GFLOP/s")
+                  f"{g['calls']} calls  {gflops:.1f} GFLOP/s  {gbps:.1f} GB/s")
         parts.append(text(x + bar + 8, top + 28, detail, size=12, fill="#555"))
     return parts
 
@@ -105,7 +106,7 @@ def render(rows, top, title):
     kinds = group(rows, "kind")
     kernels = group(rows, "kernel")[:top]
     radius = 95
-    pie_top = 90
+    pie_top = 100
     bars_top = pie_top + 2 * radius + 70
     height = bars_top + 38 * len(kernels) + 30
     parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH}' height='{height}' "

@@ -96,7 +96,7 @@ struct MNISTCommand: ParsableCommand {
       }
       printToStandardError("resuming \(model.rawValue) from step \(trainer.completedSteps) of \(totalSteps)")
     }
-    print("training \(model.rawValue) for \(totalSteps) steps, batch \(batchSize), \(Runtime.threads) threads")
+    print("training \(model.rawValue) for \(plural(totalSteps, "step")), batch \(batchSize), \(plural(Runtime.threads, "thread"))")
 
     let run = TrainingRun(trainer: trainer, totalSteps: totalSteps, checkpoint: checkpointURL,
                           checkpointEvery: checkpointEvery)
@@ -121,6 +121,11 @@ struct MNISTCommand: ParsableCommand {
 struct CommandFailure: Error, CustomStringConvertible {
   let description: String
   init(_ description: String) { self.description = description }
+}
+
+/// Returns "1 step", "2 steps" and so on.
+func plural(_ count: Int, _ noun: String) -> String {
+  "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
 
 /// Writes `message` and a newline to standard error.

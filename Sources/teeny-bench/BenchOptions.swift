@@ -10,7 +10,7 @@ struct BenchOptions: ParsableArguments {
     valueName: "1,2,..."))
   var threads: String?
 
-  @Option(name: .customLong("repeat"), help: "Timed samples per op and thread count.")
+  @Option(name: .customLong("repeat"), help: ArgumentHelp("Timed samples per op and thread count.", valueName: "R"))
   var repetitions: Int = 5
 
   @Option(help: ArgumentHelp("Write the results as CSV to this file; - writes them to standard output.",

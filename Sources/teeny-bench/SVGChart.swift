@@ -34,6 +34,9 @@ struct LineChart {
     let xs = xTicks.isEmpty ? [1.0] : xTicks
     var xMin = xs.min()!, xMax = xs.max()!
     if xMin == xMax { xMin -= 0.5; xMax += 0.5 }
+    let xPad = (xMax - xMin) * 0.04
+    xMin -= xPad
+    xMax += xPad
     let dataMax = lines.flatMap { $0.points.map(\.y) }.filter(\.isFinite).max() ?? 0
     let (yMax, yStep) = Self.niceAxis(max(dataMax, minimumYMax, 1e-9))
     func px(_ x: Double) -> Double { plotLeft + (x - xMin) / (xMax - xMin) * (plotRight - plotLeft) }

@@ -14,10 +14,16 @@ public enum MicroBenchmarks {
   /// Returns the names of every registered micro-kernel, in registry order.
   public static var kernelNames: [String] { MicroKernelRegistry.all.map(\.name) }
 
-  /// Returns the standard depth a benchmark should call `name` with: the packed depth of one GEMM block
-  /// for GEMM tiles, and a run that fits in the L1 cache for reductions.
+  /// Returns the depth a benchmark should call `name` with: 256, the packed depth of one GEMM block, for
+  /// GEMM tiles, and for reductions the largest power of two whose inputs fit in 16 KiB, half of a
+  /// typical L1 data cache.
   public static func defaultDepth(for name: String) -> Int {
-    MicroKernelRegistry.named(name)?.kind == .gemm ? 256 : 2_048
+    guard let kernel = MicroKernelRegistry.named(name) else { return 0 }
+    if kernel.kind == .gemm { return 256 }
+    let budget = 16 * 1_024 / MemoryLayout<Float>.stride
+    var depth = 1
+    while kernel.aCount(2 * depth) + kernel.bCount(2 * depth) <= budget { depth *= 2 }
+    return depth
   }
 }
 

@@ -14,8 +14,8 @@ struct MachinePeak: Sendable {
                                     bandwidth: measureBandwidth(threads: Runtime.topology.physicalCores))
 
   /// The registry's GEMM micro-kernel called back to back on one 6 x depth by depth x 16 block; the best
-  /// of several rounds, so a round shared with another process does not count.
-  static func measureCoreFlops(depth: Int = 256, rounds: Int = 5, roundNanoseconds: UInt64 = 4_000_000) -> Double {
+  /// of many short rounds, so that rounds shared with other processes do not count.
+  static func measureCoreFlops(depth: Int = 256, rounds: Int = 24, roundNanoseconds: UInt64 = 1_000_000) -> Double {
     guard let kernel = MicroKernelRegistry.named("f32_gemm_6x16_avx2") else { return 0 }
     let a = UnsafeMutablePointer<Float>.allocate(capacity: kernel.aCount(depth))
     let b = UnsafeMutablePointer<Float>.allocate(capacity: kernel.bCount(depth))
@@ -40,8 +40,8 @@ struct MachinePeak: Sendable {
     return best
   }
 
-  /// Sums a 64 MiB buffer with `threads` threads, each a contiguous slice; the best of a few passes.
-  static func measureBandwidth(threads: Int, megabytes: Int = 64, passes: Int = 4) -> Double {
+  /// Sums a 64 MiB buffer with `threads` threads, each a contiguous slice; the best of several passes.
+  static func measureBandwidth(threads: Int, megabytes: Int = 64, passes: Int = 8) -> Double {
     let count = megabytes << 18
     let data = UnsafeMutablePointer<Float>.allocate(capacity: count)
     defer { data.deallocate() }

@@ -61,9 +61,6 @@ enum Profiler {
   @inline(__always)
   static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-  /// Whether kernel runs are being recorded for a profile.
-  static var isRecording: Bool { mode.load(ordering: .relaxed) & recordsBit != 0 }
-
   /// Whether kernel and tile spans are being recorded for a trace.
   @inline(__always)
   static var isTracing: Bool { mode.load(ordering: .relaxed) & traceBit != 0 }
@@ -110,8 +107,9 @@ enum Profiler {
   /// span to the trace.
   static func endRun() {
     let mode = mode.load(ordering: .relaxed)
+    guard mode != 0 else { return }
     let tag = currentRun.value
-    guard mode != 0, tag != 0 else { return }
+    guard tag != 0 else { return }
     currentRun.value = 0
     let start = UInt64(currentRunStart.value)
     let end = now()
@@ -161,6 +159,4 @@ enum Profiler {
       return ProfileData(records: s.records, realizations: s.realizations, realizeNs: s.realizeNs)
     }
   }
-
-  static var records: [KernelRecord] { state.withLock { $0.records } }
 }

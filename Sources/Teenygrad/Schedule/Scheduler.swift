@@ -206,7 +206,7 @@ enum FusionBlocker: CustomStringConvertible {
     switch self {
     case .output: "an output"
     case .padded: "read through padding"
-    case .notElementwise: "not elementwise"
+    case .notElementwise: "has a kernel of its own"
     case .readers(let n): "\(n) readers"
     case .broadcast: "read through a broadcast"
     }
