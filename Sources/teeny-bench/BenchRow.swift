@@ -37,7 +37,7 @@ struct BenchRow {
 
   var summary: String {
     "\(op) \(shape) threads=\(threads) " + String(
-      format: "median=%.6fs %.2f GFLOP/s %.2f GB/s speedup=%.2f efficiency=%.2f",
+      format: "median=%.4gs %.2f GFLOP/s %.2f GB/s speedup=%.2f efficiency=%.2f",
       medianSeconds, gflops, gbps, speedup, efficiency)
   }
 }

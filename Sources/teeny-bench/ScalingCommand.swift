@@ -15,11 +15,13 @@ struct ScalingCommand: ParsableCommand {
 
   @OptionGroup var options: BenchOptions
 
-  @Option(help: ArgumentHelp("Draw speedup and throughput against threads into this SVG file.", valueName: "out.svg"))
+  @Option(help: ArgumentHelp("Draw speedup and throughput against threads into this SVG file.",
+                             valueName: "out.svg"))
   var plot: String?
 
-  @Option(help: ArgumentHelp("A CSV of the same columns (numpy or PyTorch rows) to draw beside the results; repeatable.",
-                             valueName: "file.csv"))
+  @Option(help: ArgumentHelp(
+    "A CSV of the same columns (numpy or PyTorch rows) to draw beside the results; repeatable.",
+    valueName: "file.csv"))
   var anchor: [String] = []
 
   func validate() throws {
@@ -47,7 +49,8 @@ struct ScalingCommand: ParsableCommand {
     try ops.split(separator: ",").map { name in
       let name = name.trimmingCharacters(in: .whitespaces)
       guard let group = OpGroup(rawValue: name) else {
-        throw ValidationError("unknown op '\(name)'; known: \(OpGroup.allCases.map(\.rawValue).joined(separator: ", "))")
+        let known = OpGroup.allCases.map(\.rawValue).joined(separator: ", ")
+        throw ValidationError("unknown op '\(name)'; known: \(known)")
       }
       return group
     }
