@@ -215,12 +215,26 @@ def time_once(prepare, run):
     return (time.perf_counter_ns() - start) * 1e-9
 
 
-def samples(prepare, run, repeat):
-    first = time_once(prepare, run)
-    per_sample = 1
-    if first < MIN_SAMPLE_S:
-        per_sample = min(1000, -(-MIN_SAMPLE_S // max(time_once(prepare, run), 1e-7)))
-    return [sum(time_once(prepare, run) for _ in range(int(per_sample))) / per_sample for _ in range(repeat)]
+def runs_per_sample(prepare, run, first):
+    """Runs a sample needs to last MIN_SAMPLE_S, timing one more run when the first was short."""
+    if first >= MIN_SAMPLE_S:
+        return 1
+    return int(min(1000, -(-MIN_SAMPLE_S // max(time_once(prepare, run), 1e-7))))
+
+
+def measure(backend, prepare, run, threads, repeat):
+    """Per-run seconds at each thread count; the counts take turns, one sample each per round, so a
+    change in the machine's load shifts them alike."""
+    runs, seconds = {}, {n: [] for n in threads}
+    for round_index in range(repeat):
+        for n in threads:
+            backend.set_threads(n)
+            if round_index == 0 or len(threads) > 1:
+                warm_up = time_once(prepare, run)
+                if n not in runs:
+                    runs[n] = runs_per_sample(prepare, run, warm_up)
+            seconds[n].append(sum(time_once(prepare, run) for _ in range(runs[n])) / runs[n])
+    return seconds
 
 
 def default_threads():
@@ -252,12 +266,11 @@ def main():
     rows = []
     for workload in workloads(args.lib, backend, groups):
         prepare, run = workload.set_up()
-        baseline = None
+        seconds = measure(backend, prepare, run, threads, args.repeat)
+        baseline = statistics.median(seconds[threads[0]])
         for n in threads:
-            backend.set_threads(n)
-            times = sorted(samples(prepare, run, args.repeat))
+            times = sorted(seconds[n])
             median = statistics.median(times)
-            baseline = baseline or median
             speedup = baseline / median
             row = [f"{args.lib}:{workload.op}", workload.shape, str(n), f"{median:.6g}", f"{times[0]:.6g}",
                    f"{times[-1]:.6g}", f"{workload.flops / median * 1e-9:.3f}",

@@ -47,13 +47,20 @@ extension BenchRow {
   /// against itself when that is nil.
   init(workload: Workload, threads: Int, seconds: [Double], baselineMedian: Double?) {
     let sorted = seconds.sorted()
-    let median = sorted.count % 2 == 1
-      ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    let median = Self.median(seconds)
     let speedup = (baselineMedian ?? median) / median
     self.init(op: workload.op, shape: workload.shape, threads: threads, medianSeconds: median,
               minSeconds: sorted.first ?? median, maxSeconds: sorted.last ?? median,
               gflops: workload.flops / median * 1e-9, gbps: workload.bytes / median * 1e-9,
               speedup: speedup, efficiency: speedup / Double(threads))
+  }
+
+  /// The middle value of `values` (the mean of the two middle ones for an even count); 0 when empty.
+  static func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
   }
 
   var csvFields: [String] {

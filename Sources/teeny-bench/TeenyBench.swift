@@ -8,8 +8,8 @@ struct TeenyBench: ParsableCommand {
     commandName: "teeny-bench",
     abstract: "Scaling benchmarks: how teenygrad's kernels use the machine as threads grow.",
     discussion: """
-      Every op runs once per thread count to warm up, then --repeat timed samples; each row reports the \
-      median, min and max seconds of one run, GFLOP/s and GB/s at the median, and the speedup and parallel \
+      Every op takes --repeat timed samples at each thread count, the counts taking turns, each sample \
+      after an untimed warm-up run; each row reports the median, min and max seconds of one run, GFLOP/s and GB/s at the median, and the speedup and parallel \
       efficiency (speedup / threads) against the same op at 1 thread. CSV columns: \
       \(BenchRow.csvHeader)
       """,
