@@ -22,8 +22,8 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   let blocksPerRow: Int
   let chunk = ElementwiseProgram.chunk
 
-  init(kernel: Kernel, buffers: [Buffer]) {
-    plan = IterationPlan(kernel)
+  init(kernel: Kernel, plan: IterationPlan, buffers: [Buffer]) {
+    self.plan = plan
     program = ElementwiseProgram(kernel.expr)
     reduceOp = kernel.reduceOp
     inputs = kernel.inputs.map { (UnsafeRawPointer(buffers[$0.buffer].raw), $0.dtype) }

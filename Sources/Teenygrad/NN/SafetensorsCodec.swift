@@ -109,7 +109,7 @@ enum Safetensors {
   ) throws(SafetensorsError) -> [UInt8] {
     var fields: [String] = []
     if !metadata.isEmpty {
-      let pairs = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+      let pairs = metadata.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\(JSONText.quoted($0.value))" }
       fields.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
     }
     let names = entries.keys.sorted()
@@ -123,7 +123,7 @@ enum Safetensors {
       }
       let shape = entry.shape.map(String.init).joined(separator: ",")
       fields.append("""
-        \(jsonString(name)):{"dtype":"\(entry.dtype.safetensorsName)","shape":[\(shape)],\
+        \(JSONText.quoted(name)):{"dtype":"\(entry.dtype.safetensorsName)","shape":[\(shape)],\
         "data_offsets":[\(offset),\(offset + expected)]}
         """)
       offset += expected
@@ -190,25 +190,6 @@ enum Safetensors {
       count = product
     }
     return count
-  }
-
-  /// Returns `text` as a JSON string literal.
-  private static func jsonString(_ text: String) -> String {
-    var literal = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": literal += "\\\""
-      case "\\": literal += "\\\\"
-      case "\n": literal += "\\n"
-      case "\r": literal += "\\r"
-      case "\t": literal += "\\t"
-      case _ where scalar.value < 0x20:
-        let hex = String(scalar.value, radix: 16)
-        literal += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: literal.unicodeScalars.append(scalar)
-      }
-    }
-    return literal + "\""
   }
 }
 

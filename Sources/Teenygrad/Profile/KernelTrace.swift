@@ -49,13 +49,13 @@ enum TraceJSON {
       let r = k.record
       threadNames[k.callerThread] = threadNames[k.callerThread] ?? "caller"
       let shape = r.shape.map(String.init).joined(separator: "x")
-      events.append(#"{"name":\#(quoted(r.name)),"cat":"\#(r.kind.rawValue)","ph":"X","ts":\#(time(r.startNs)),"#
+      events.append(#"{"name":\#(JSONText.quoted(r.name)),"cat":"\#(r.kind.rawValue)","ph":"X","ts":\#(time(r.startNs)),"#
         + #""dur":\#(duration(0, r.durationNs)),"pid":1,"tid":\#(k.callerThread),"args":{"run":\#(r.run),"#
         + #""shape":"\#(shape)","tiles":\#(r.tiles),"threads":\#(r.threads),"flops":\#(r.flops),"#
         + #""bytes":\#(r.bytes),"gflops":\#(String(format: "%.3f", Double(r.flops) / Double(r.durationNs)))}}"#)
     }
     for (kernel, batches) in attribute(contents) {
-      let name = quoted(contents.kernels[kernel].record.name)
+      let name = JSONText.quoted(contents.kernels[kernel].record.name)
       if batches.isEmpty {
         // Ran as one tile on its caller, outside the pool: the tile is the kernel.
         let k = contents.kernels[kernel]
@@ -103,20 +103,5 @@ enum TraceJSON {
       if batch.start <= k.startNs + k.durationNs { loops[candidates[lo - 1]].append(batch) }
     }
     return loops.enumerated().map { ($0.offset, $0.element.sorted { $0.start < $1.start }) }
-  }
-
-  /// `text` as a JSON string literal.
-  static func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
   }
 }

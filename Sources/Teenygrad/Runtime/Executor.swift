@@ -20,13 +20,14 @@ enum Executor {
   @discardableResult
   static func execute(_ kernel: Kernel, buffers: [Buffer], pool: ThreadPool) -> Int {
     if let spec = kernel.gemm { return GEMMKernel.run(kernel, spec, buffers: buffers, pool: pool) }
-    if GatherEvaluator.applies(to: kernel, plan: IterationPlan(kernel)) {
+    let plan = IterationPlan(kernel)
+    if GatherEvaluator.applies(to: kernel, plan: plan) {
       let gather = GatherEvaluator(kernel: kernel, buffers: buffers)
       let tiles = Tiler.tiles(units: gather.unitCount, unitCost: gather.unitCost)
       if tiles.count == 1 { gather.run(units: tiles[0]) } else { pool.parallelFor(tiles.count) { gather.run(units: tiles[$0]) } }
       return tiles.count
     }
-    let evaluator = ElementwiseEvaluator(kernel: kernel, buffers: buffers)
+    let evaluator = ElementwiseEvaluator(kernel: kernel, plan: plan, buffers: buffers)
     let tiles = Tiler.tiles(units: evaluator.unitCount, unitCost: evaluator.unitCost)
     let perWorker = (evaluator.scratchFloats + 15) & ~15
     let scratch = UnsafeMutableRawPointer.allocate(byteCount: pool.threadCount * perWorker * 4, alignment: 64)
