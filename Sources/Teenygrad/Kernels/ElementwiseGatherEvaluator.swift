@@ -1,26 +1,61 @@
-/// Runs elementwise and reduce kernels whose innermost contiguous run is short (window ops, small trailing
-/// axes): a chunk spans many output rows, and every load gathers through per-element offsets that an odometer
-/// over the output axes computes once per chunk. Each reduce step (one combination of reduce indices) then
-/// costs one gather per input plus the SIMD program.
+/// Runs elementwise, copy and reduce kernels whose innermost contiguous run is short (window ops, small
+/// trailing axes), and elementwise kernels that read through several views.
 ///
-/// A unit is one chunk of the flattened output; reductions are never split, so results are the same at any
-/// thread count. Requires every input to be a single view.
+/// The output is flattened into lanes and cut into chunks of ``ElementwiseProgram/chunk`` lanes. The trailing
+/// output axes form a *block* of at most ``maxBlock`` lanes. A single-view input's offset is the sum of an outer
+/// part (axes before the block) and a block part, and so is its padding mask, so the block parts are tabulated
+/// once per kernel: a chunk's offsets then cost one add per lane and one outer step per block row. Each reduce
+/// step (one combination of reduce indices) adds one constant per input, gathers, and runs the SIMD program.
+/// Inputs with several views are indexed through a ``GeneralIndexer`` lane by lane.
+///
+/// A unit is one chunk; reductions are never split, so results are the same at any thread count.
 struct GatherEvaluator: @unchecked Sendable {
+  /// The most lanes a block table holds.
+  static let maxBlock = 4096
+  /// The offset of a padded lane: negative, and still negative after adding another part's offset.
+  static let padding = -(1 << 52)
+
   let program: ElementwiseProgram
   let reduceOp: ReduceOp?
   let inputs: [(base: UnsafeRawPointer, dtype: DType)]
   let output: UnsafeMutableRawPointer
   let outputDType: DType
+  /// Output axes of size > 1 as kernel axes, in kernel order; the last `blockAxes.count` form the block.
+  let outAxes: [Int]
   let outShape: [Int]
+  let outerRank: Int
+  let blockSize: Int
   let redShape: [Int]
-  let offsets: [Int]
-  let outStrides: [[Int]]
-  let redStrides: [[Int]]
-  let outMasks: [[Range<Int>]?]
-  let redMasks: [[Range<Int>]?]
   let outCount: Int
   let comboCount: Int
+  let kernelRank: Int
+  let redAxes: [Int]
+  let tables: Tables
   let chunk = ElementwiseProgram.chunk
+
+  /// Per input, the single view's geometry split into outer, block and reduce parts.
+  struct ViewParts {
+    var offset: Int
+    var outerStrides: [Int]
+    var outerMask: [Range<Int>]?
+    var redStrides: [Int]
+    var redMask: [Range<Int>]?
+  }
+
+  /// Block offset tables (one per single-view input) and multi-view indexers; owns their memory.
+  final class Tables: @unchecked Sendable {
+    let block: [UnsafeMutablePointer<Int>?]
+    let parts: [ViewParts?]
+    let indexers: [GeneralIndexer?]
+
+    init(block: [UnsafeMutablePointer<Int>?], parts: [ViewParts?], indexers: [GeneralIndexer?]) {
+      self.block = block
+      self.parts = parts
+      self.indexers = indexers
+    }
+
+    deinit { for b in block { b?.deallocate() } }
+  }
 
   init(kernel: Kernel, buffers: [Buffer]) {
     program = ElementwiseProgram(kernel.expr)
@@ -28,55 +63,119 @@ struct GatherEvaluator: @unchecked Sendable {
     inputs = kernel.inputs.map { (UnsafeRawPointer(buffers[$0.buffer].raw), $0.dtype) }
     output = buffers[kernel.output].raw
     outputDType = kernel.outputDType
-    let outAxes = kernel.shape.indices.filter { !kernel.reduceAxes.contains($0) }
-    let redAxes = kernel.reduceAxes
-    outShape = outAxes.map { kernel.shape[$0] }
+    kernelRank = kernel.shape.count
+    let axes = kernel.shape.indices.filter { !kernel.reduceAxes.contains($0) && kernel.shape[$0] != 1 }
+    outAxes = axes
+    outShape = axes.map { kernel.shape[$0] }
+    redAxes = kernel.reduceAxes.filter { kernel.shape[$0] != 1 }
     redShape = redAxes.map { kernel.shape[$0] }
-    let views = kernel.inputs.map { $0.st.views[0] }
-    offsets = views.map(\.offset)
-    outStrides = views.map { v in outAxes.map { v.strides[$0] } }
-    redStrides = views.map { v in redAxes.map { v.strides[$0] } }
-    outMasks = views.map { v in v.mask.map { m in outAxes.map { m[$0] } } }
-    redMasks = views.map { v in v.mask.map { m in redAxes.map { m[$0] } } }
     outCount = outShape.reduce(1, *)
     comboCount = redShape.reduce(1, *)
+    let blockRank = Self.blockRank(outShape)
+    outerRank = outShape.count - blockRank
+    let blockShape = Array(outShape[outerRank...])
+    let block = blockShape.reduce(1, *)
+    blockSize = block
+    let outer = outerRank
+    let redAxes = redAxes
+    var tableList: [UnsafeMutablePointer<Int>?] = []
+    var partList: [ViewParts?] = []
+    var indexerList: [GeneralIndexer?] = []
+    for input in kernel.inputs {
+      guard input.st.isSingleView else {
+        tableList.append(nil); partList.append(nil); indexerList.append(GeneralIndexer(input.st))
+        continue
+      }
+      let v = input.st.views[0]
+      let blockAxes = Array(axes[outer...])
+      tableList.append(Self.blockTable(v, axes: blockAxes, shape: blockShape, count: block))
+      partList.append(ViewParts(offset: v.offset,
+                                outerStrides: axes[..<outer].map { v.strides[$0] },
+                                outerMask: v.mask.map { m in axes[..<outer].map { m[$0] } },
+                                redStrides: redAxes.map { v.strides[$0] },
+                                redMask: v.mask.map { m in redAxes.map { m[$0] } }))
+      indexerList.append(nil)
+    }
+    tables = Tables(block: tableList, parts: partList, indexers: indexerList)
   }
 
+  /// How many trailing output axes the block takes: as many as fit in ``maxBlock`` lanes, at least one.
+  static func blockRank(_ outShape: [Int]) -> Int {
+    var rank = 0, size = 1
+    for d in outShape.indices.reversed() {
+      if rank > 0 && size * outShape[d] > maxBlock { break }
+      size *= outShape[d]
+      rank += 1
+    }
+    return rank
+  }
+
+  /// Per block lane, the view's offset over the block axes, or ``padding`` where the view's mask excludes it.
+  private static func blockTable(_ v: View, axes: [Int], shape: [Int], count: Int) -> UnsafeMutablePointer<Int> {
+    let table = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, count))
+    let strides = axes.map { v.strides[$0] }
+    let mask = v.mask.map { m in axes.map { m[$0] } }
+    var idx = [Int](repeating: 0, count: shape.count)
+    var o = 0
+    for p in 0..<count {
+      var valid = true
+      if let mask { for d in shape.indices where !mask[d].contains(idx[d]) { valid = false; break } }
+      table[p] = valid ? o : padding
+      var d = shape.count - 1
+      while d >= 0 {
+        idx[d] += 1
+        o += strides[d]
+        if idx[d] < shape[d] { break }
+        o -= strides[d] * shape[d]
+        idx[d] = 0
+        d -= 1
+      }
+    }
+    return table
+  }
+
+  /// Whether this evaluator should run `kernel`: short innermost runs, or an elementwise kernel reading
+  /// through several views, as long as the block fits.
   static func applies(to kernel: Kernel, plan: IterationPlan) -> Bool {
-    kernel.inputs.allSatisfy { $0.st.isSingleView } && plan.shape[plan.shape.count - 1] < 32
+    let lastOut = kernel.shape.indices.last { !kernel.reduceAxes.contains($0) && kernel.shape[$0] != 1 }
+    if let lastOut, kernel.shape[lastOut] > maxBlock { return false }
+    if plan.shape[plan.shape.count - 1] < 32 { return true }
+    return kernel.reduceOp == nil && kernel.inputs.contains { !$0.st.isSingleView }
   }
 
   var unitCount: Int { (outCount + chunk - 1) / chunk }
-  var unitCost: Int { Swift.max(1, comboCount * chunk * (program.instructions.count + 2 * inputs.count)) }
+  var unitCost: Int {
+    let general = tables.indexers.filter { $0 != nil }.count
+    return Swift.max(1, comboCount * chunk * (program.instructions.count + 2 * inputs.count + 12 * general))
+  }
 
   func run(units: Range<Int>) {
     let regs = UnsafeMutablePointer<Float>.allocate(capacity: (program.registerCount + 1) * chunk)
     let offs = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, inputs.count) * chunk)
-    defer { regs.deallocate(); offs.deallocate() }
+    let kidx = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, kernelRank))
+    let outer = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, outerRank))
+    defer { regs.deallocate(); offs.deallocate(); kidx.deallocate(); outer.deallocate() }
     let acc = regs + program.registerCount * chunk
-    var idx = [Int](repeating: 0, count: outShape.count)
     var ridx = [Int](repeating: 0, count: redShape.count)
     var comboOffsets = [Int](repeating: 0, count: inputs.count)
-    var comboValid = [Bool](repeating: true, count: inputs.count)
     for unit in units {
       let u0 = unit * chunk
       let n = Swift.min(chunk, outCount - u0)
-      fillOffsets(u0, n, &idx, offs)
+      for i in inputs.indices where tables.parts[i] != nil { fillOffsets(i, u0, n, outer, offs + i * chunk) }
       if reduceOp != nil { ElementwiseOps.fill(acc, reduceOp == .max ? -.infinity : 0, n) }
       for combo in 0..<comboCount {
         var rest = combo
         for d in redShape.indices.reversed() { ridx[d] = rest % redShape[d]; rest /= redShape[d] }
         for i in inputs.indices {
+          guard let parts = tables.parts[i] else { continue }
           var o = 0
-          var ok = true
           for d in redShape.indices {
-            o += ridx[d] * redStrides[i][d]
-            if let m = redMasks[i], !m[d].contains(ridx[d]) { ok = false }
+            o += ridx[d] * parts.redStrides[d]
+            if let m = parts.redMask, !m[d].contains(ridx[d]) { o = Self.padding; break }
           }
           comboOffsets[i] = o
-          comboValid[i] = ok
         }
-        let result = evaluate(n, offs, comboOffsets, comboValid, regs)
+        let result = evaluate(u0, n, offs, comboOffsets, ridx, kidx, regs)
         switch reduceOp {
         case nil: store(result, u0, n)
         case .sum?: ReduceChunk.accumulateSum(acc, result, n)
@@ -87,48 +186,70 @@ struct GatherEvaluator: @unchecked Sendable {
     }
   }
 
-  /// Per input and lane, the element offset of output index `u0 + lane` (Int.min where masked out).
-  private func fillOffsets(_ u0: Int, _ n: Int, _ idx: inout [Int], _ offs: UnsafeMutablePointer<Int>) {
-    let rank = outShape.count
-    for i in inputs.indices {
-      var rest = u0
-      for d in (0..<rank).reversed() { idx[d] = rest % outShape[d]; rest /= outShape[d] }
-      let strides = outStrides[i]
-      var o = offsets[i]
-      for d in 0..<rank { o += idx[d] * strides[d] }
-      let dst = offs + i * chunk
-      let mask = outMasks[i]
-      for l in 0..<n {
-        var valid = true
-        if let mask { for d in 0..<rank where !mask[d].contains(idx[d]) { valid = false; break } }
-        dst[l] = valid ? o : Int.min
-        // Advance the odometer by one output element.
-        var d = rank - 1
-        while d >= 0 {
-          idx[d] += 1
-          o += strides[d]
-          if idx[d] < outShape[d] { break }
-          o -= strides[d] * outShape[d]
-          idx[d] = 0
-          d -= 1
-        }
+  /// Input `i`'s element offset for lanes `u0 ..< u0 + n` (negative where padded): outer part per block row
+  /// plus the tabulated block part.
+  private func fillOffsets(_ i: Int, _ u0: Int, _ n: Int, _ outer: UnsafeMutablePointer<Int>, _ dst: UnsafeMutablePointer<Int>) {
+    let parts = tables.parts[i]!
+    let table = tables.block[i]!
+    var row = u0 / blockSize
+    for d in (0..<outerRank).reversed() { outer[d] = row % outShape[d]; row /= outShape[d] }
+    var p = u0 % blockSize
+    var lane = 0
+    while lane < n {
+      var base = parts.offset
+      for d in 0..<outerRank { base &+= outer[d] &* parts.outerStrides[d] }
+      if let m = parts.outerMask {
+        for d in 0..<outerRank where !m[d].contains(outer[d]) { base = Self.padding; break }
+      }
+      let count = Swift.min(blockSize - p, n - lane)
+      let out = dst + lane, src = table + p
+      for q in 0..<count { out[q] = base &+ src[q] }
+      lane += count
+      p = 0
+      var d = outerRank - 1
+      while d >= 0 {
+        outer[d] += 1
+        if outer[d] < outShape[d] { break }
+        outer[d] = 0
+        d -= 1
       }
     }
   }
 
-  private func evaluate(_ n: Int, _ offs: UnsafeMutablePointer<Int>, _ comboOffsets: [Int], _ comboValid: [Bool],
-                        _ regs: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
+  private func evaluate(_ u0: Int, _ n: Int, _ offs: UnsafeMutablePointer<Int>, _ comboOffsets: [Int], _ ridx: [Int],
+                        _ kidx: UnsafeMutablePointer<Int>, _ regs: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
     program.execute(regs, n) { input, r in
-      guard comboValid[input] else { ElementwiseOps.fill(r, 0, n); return }
-      let src = offs + input * chunk
-      let add = comboOffsets[input]
       let (base, dtype) = inputs[input]
-      if dtype == .float32 {
-        let f = base.assumingMemoryBound(to: Float.self)
-        for l in 0..<n { let o = src[l]; r[l] = o == Int.min ? 0 : f[o + add] }
-      } else {
-        for l in 0..<n { let o = src[l]; r[l] = o == Int.min ? 0 : ElementIO.load(base, dtype, o + add) }
+      if let indexer = tables.indexers[input] {
+        loadGeneral(indexer, base, dtype, u0, n, ridx, kidx, offs + input * chunk, r)
+        return
       }
+      let add = comboOffsets[input]
+      guard add >= 0 else { ElementwiseOps.fill(r, 0, n); return }
+      let src = offs + input * chunk
+      if dtype == .float32 {
+        let f = base.assumingMemoryBound(to: Float.self) + add
+        for l in 0..<n { let o = src[l]; r[l] = o >= 0 ? f[o] : 0 }
+      } else {
+        for l in 0..<n { let o = src[l]; r[l] = o >= 0 ? ElementIO.load(base, dtype, o + add) : 0 }
+      }
+    }
+  }
+
+  /// Lanes of a multi-view input: the indexer walks the lanes' kernel indices through the views.
+  private func loadGeneral(_ indexer: GeneralIndexer, _ base: UnsafeRawPointer, _ dtype: DType, _ u0: Int, _ n: Int,
+                           _ ridx: [Int], _ kidx: UnsafeMutablePointer<Int>, _ offs: UnsafeMutablePointer<Int>,
+                           _ dst: UnsafeMutablePointer<Float>) {
+    kidx.update(repeating: 0, count: kernelRank)
+    for (d, axis) in redAxes.enumerated() { kidx[axis] = ridx[d] }
+    var rest = u0
+    for d in outAxes.indices.reversed() { kidx[outAxes[d]] = rest % outShape[d]; rest /= outShape[d] }
+    indexer.walk(kidx, axes: outAxes, shape: outShape, count: n, into: offs)
+    if dtype == .float32 {
+      let f = base.assumingMemoryBound(to: Float.self)
+      for l in 0..<n { let o = offs[l]; dst[l] = o >= 0 ? f[o] : 0 }
+    } else {
+      for l in 0..<n { let o = offs[l]; dst[l] = o >= 0 ? ElementIO.load(base, dtype, o) : 0 }
     }
   }
 

@@ -66,4 +66,99 @@ final class GeneralIndexer: @unchecked Sendable {
       }
       return flat
   }
+  /// Buffer indices (or -1 for padding) of `count` consecutive elements: starting at `idx` (top view's shape)
+  /// and stepping an odometer over `axes` (last fastest) of sizes `shape`. Each lower view keeps its digits
+  /// between elements, so a step of one in a view's flat index costs a digit increment, not a division per
+  /// dimension. `idx` is left past the last element.
+  func walk(_ idx: UnsafeMutablePointer<Int>, axes: [Int], shape: [Int], count: Int, into dst: UnsafeMutablePointer<Int>) {
+    let levels = viewCount - 1
+    // Per lower view: flat index held, output offset, masked-digit count, then its digits.
+    var stateStart = [Int](repeating: 0, count: Swift.max(1, levels))
+    var size = 0
+    for v in 0..<levels { stateStart[v] = size; size += 3 + table[starts[v]] }
+    let state = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, size))
+    defer { state.deallocate() }
+    for v in 0..<levels { state[stateStart[v]] = -2 }
+    let top = starts[viewCount - 1]
+    let topRank = table[top], topMasked = table[top + 2] != 0
+    var flat = table[top + 1]
+    for d in 0..<topRank { flat &+= idx[d] &* table[top + 3 + 4 * d + 1] }
+    for l in 0..<count {
+      var valid = true
+      if topMasked {
+        for d in 0..<topRank {
+          let e = top + 3 + 4 * d
+          if idx[d] < table[e + 2] || idx[d] >= table[e + 3] { valid = false; break }
+        }
+      }
+      var f = flat
+      var v = levels - 1
+      while valid && v >= 0 {
+        f = step(view: v, to: f, state + stateStart[v])
+        if state[stateStart[v] + 2] != 0 { valid = false }
+        v -= 1
+      }
+      dst[l] = valid ? f : -1
+      var a = axes.count - 1
+      while a >= 0 {
+        let d = axes[a]
+        let stride = table[top + 3 + 4 * d + 1]
+        idx[d] += 1
+        flat &+= stride
+        if idx[d] < shape[a] { break }
+        flat &-= stride &* shape[a]
+        idx[d] = 0
+        a -= 1
+      }
+    }
+  }
+
+  /// Moves view `v`'s held position to flat index `f` and returns its offset into the view below.
+  @inline(__always)
+  private func step(view v: Int, to f: Int, _ s: UnsafeMutablePointer<Int>) -> Int {
+    let base = starts[v]
+    let rank = table[base]
+    let digits = s + 3
+    if f == s[0] &+ 1 {
+      var d = rank - 1
+      while d >= 0 {
+        let e = base + 3 + 4 * d
+        let old = digits[d]
+        var new = old + 1
+        s[1] &+= table[e + 1]
+        if new == table[e] {
+          new = 0
+          s[1] &-= table[e + 1] &* table[e]
+        }
+        digits[d] = new
+        s[2] += Self.outside(new, table, e) - Self.outside(old, table, e)
+        if new != 0 { break }
+        d -= 1
+      }
+    } else if f != s[0] {
+      var rest = f
+      var offset = table[base + 1]
+      var outside = 0
+      var d = rank - 1
+      while d >= 0 {
+        let e = base + 3 + 4 * d
+        let n = table[e]
+        let i = rest % n
+        rest /= n
+        digits[d] = i
+        outside += Self.outside(i, table, e)
+        offset &+= i &* table[e + 1]
+        d -= 1
+      }
+      s[1] = offset
+      s[2] = outside
+    }
+    s[0] = f
+    return s[1]
+  }
+
+  @inline(__always)
+  private static func outside(_ i: Int, _ table: UnsafeMutablePointer<Int>, _ e: Int) -> Int {
+    i < table[e + 2] || i >= table[e + 3] ? 1 : 0
+  }
 }
