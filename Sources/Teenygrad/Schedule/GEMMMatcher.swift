@@ -40,12 +40,30 @@ enum GEMMMatcher {
     return [AxisClass.batch, .m, .n, .k].allSatisfy { collapse(kernel.shape, st.last.strides, classes, $0) != nil }
   }
 
-  /// The layout an operand copy gets: its own axes ordered by class (batch, m or n, k), keeping kernel order
-  /// within a class. Returns the kernel axes in that order.
+  /// The layout an operand copy gets, as the kernel axes it keeps in order (kernel order within a class):
+  /// batch first, then K before the operand's own axes when those become the GEMM's N (so B panels pack
+  /// from contiguous rows), else the own axes before K (A panels pack from contiguous rows).
   static func copyOrder(_ kernel: Kernel, input: Int, classes: [AxisClass?]) -> [Int] {
     let strides = kernel.inputs[input].st.last.strides
     let own = kernel.shape.indices.filter { classes[$0] != nil && (strides[$0] != 0 || classes[$0] == .k) }
-    return own.sorted { (classes[$0]!, $0) < (classes[$1]!, $1) }
+    let ownClass = own.lazy.compactMap { classes[$0] }.first { $0 == .m || $0 == .n }
+    let kFirst = ownClass != nil && ownClass == columnClass(kernel, classes: classes)
+    func rank(_ c: AxisClass) -> Int {
+      switch c {
+      case .batch: 0
+      case .k: kFirst ? 1 : 2
+      case .m, .n: kFirst ? 2 : 1
+      }
+    }
+    return own.sorted { (rank(classes[$0]!), $0) < (rank(classes[$1]!), $1) }
+  }
+
+  /// The class that becomes the GEMM's N (C's unit-stride columns): the class of the innermost output axis,
+  /// or N when that axis is a batch axis (the product then goes through a class-ordered temporary).
+  static func columnClass(_ kernel: Kernel, classes: [AxisClass?]) -> AxisClass {
+    let last = kernel.shape.indices.last { classes[$0] != nil && classes[$0] != .k }
+    guard let last, let c = classes[last], c == .m || c == .n else { return .n }
+    return c
   }
 
   /// The kernel as a GEMM, when both operands and the output collapse class by class.
