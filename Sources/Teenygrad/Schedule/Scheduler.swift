@@ -168,9 +168,25 @@ struct Scheduler {
     if case .const = base.op { return nil }
     guard base.op.isElementwise else { return .notElementwise }
     let readers = parents[ObjectIdentifier(base), default: 0]
-    if readers > 1 { return .readers(readers) }
+    if readers > 1 && !Self.isCheapToRecompute(base) { return .readers(readers) }
     return st.size > base.numel ? .broadcast : nil
   }
+
+  /// Whether an elementwise base with several readers is cheaper to compute again in each reader than to
+  /// write once and read back: at most ``recomputeLimit`` elementwise ops down to its memory inputs.
+  private static func isCheapToRecompute(_ base: LazyBuffer) -> Bool {
+    var ops = 0
+    func fits(_ node: LazyBuffer) -> Bool {
+      let b = node.base
+      guard b.realized == nil, b.op.isElementwise else { return true }
+      ops += 1
+      return ops <= recomputeLimit && b.srcs.allSatisfy(fits)
+    }
+    return fits(base)
+  }
+
+  /// The most elementwise ops recomputed per reader instead of materializing a shared result.
+  static let recomputeLimit = 4
 
   /// The inlined expression of an elementwise base, its sources seen through `outer`.
   private mutating func elementwise(_ base: LazyBuffer, outer: ShapeTracker?, inputs: inout [KernelInput]) -> KernelExpr {
