@@ -45,7 +45,12 @@ final class WindowFn: Function {
     if (0..<n).allSatisfy({ strides[$0] == kernel[$0] && dilation[$0] == 1 }) {
       // Windows tile the input: the gradient is the window axes interleaved back, padded past the last window.
       let order = Array(0..<p) + (0..<n).flatMap { [p + $0, p + n + $0] }
-      let tiled = grad.permute(order).reshape(Array(inputShape.prefix(p)) + (0..<n).map { out[$0] * kernel[$0] })
+      // When windows do not reach the end, the padding below would leave the interleaved reshape as a second
+      // view; laying the interleaved gradient out contiguously first (fused into the kernel that computes it)
+      // keeps every later read a single strided view.
+      let fits = (0..<n).allSatisfy { out[$0] * kernel[$0] == inputShape[p + $0] }
+      let interleaved = fits ? grad.permute(order) : grad.permute(order).contiguous()
+      let tiled = interleaved.reshape(Array(inputShape.prefix(p)) + (0..<n).map { out[$0] * kernel[$0] })
       return [tiled.pad(inputShape.indices.map { $0 < p ? (0, 0) : (0, inputShape[$0] - tiled.shape[$0]) })]
     }
     var total: LazyBuffer?

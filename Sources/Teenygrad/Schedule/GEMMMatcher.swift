@@ -41,13 +41,14 @@ enum GEMMMatcher {
   }
 
   /// The layout an operand copy gets, as the kernel axes it keeps in order (kernel order within a class):
-  /// batch first, then K before the operand's own axes when those become the GEMM's N (so B panels pack
-  /// from contiguous rows), else the own axes before K (A panels pack from contiguous rows).
-  static func copyOrder(_ kernel: Kernel, input: Int, classes: [AxisClass?]) -> [Int] {
+  /// batch axes first (those the output makes batch axes too, so each batch's operand is one block), then
+  /// K before the operand's own axes when it becomes the GEMM's B (`kFirst`: B panels pack from contiguous
+  /// rows), else its own axes before K (A panels pack from contiguous rows).
+  /// `outStrides` is the layout the GEMM will write (nil: no axes are made batch axes).
+  static func copyOrder(_ kernel: Kernel, input: Int, classes: [AxisClass?], kFirst: Bool, outStrides: [Int]?) -> [Int] {
     let strides = kernel.inputs[input].st.last.strides
     let own = kernel.shape.indices.filter { classes[$0] != nil && (strides[$0] != 0 || classes[$0] == .k) }
-    let ownClass = own.lazy.compactMap { classes[$0] }.first { $0 == .m || $0 == .n }
-    let kFirst = ownClass != nil && ownClass == columnClass(kernel, classes: classes)
+    let classes = outStrides.flatMap { outputClasses(kernel, classes, $0) } ?? classes
     func rank(_ c: AxisClass) -> Int {
       switch c {
       case .batch: 0
@@ -58,12 +59,18 @@ enum GEMMMatcher {
     return own.sorted { (rank(classes[$0]!), $0) < (rank(classes[$1]!), $1) }
   }
 
-  /// The class that becomes the GEMM's N (C's unit-stride columns): the class of the innermost output axis,
-  /// or N when that axis is a batch axis (the product then goes through a class-ordered temporary).
-  static func columnClass(_ kernel: Kernel, classes: [AxisClass?]) -> AxisClass {
-    let last = kernel.shape.indices.last { classes[$0] != nil && classes[$0] != .k }
-    guard let last, let c = classes[last], c == .m || c == .n else { return .n }
-    return c
+  /// The axis classes with leading M or N axes that do not collapse in the output demoted to batch axes
+  /// (conv's batch axis sits outside its pixels); nil when the output still does not collapse per class.
+  static func outputClasses(_ kernel: Kernel, _ classes: [AxisClass?], _ outStrides: [Int]) -> [AxisClass?]? {
+    var batchClasses = classes
+    for _ in 0..<kernel.shape.count {
+      if [AxisClass.batch, .m, .n].allSatisfy({ collapse(kernel.shape, outStrides, batchClasses, $0) != nil }) { return batchClasses }
+      guard let first = kernel.shape.indices.first(where: {
+        (batchClasses[$0] == .m || batchClasses[$0] == .n) && collapse(kernel.shape, outStrides, batchClasses, batchClasses[$0]!) == nil
+      }) else { return nil }
+      batchClasses[first] = .batch
+    }
+    return [AxisClass.batch, .m, .n].allSatisfy({ collapse(kernel.shape, outStrides, batchClasses, $0) != nil }) ? batchClasses : nil
   }
 
   /// The kernel as a GEMM, when both operands and the output collapse class by class.
@@ -75,15 +82,7 @@ enum GEMMMatcher {
     guard va.isSingleView, vb.isSingleView, va.last.mask == nil, vb.last.mask == nil else { return nil }
     var outStrides = explicit ?? View.contiguousStrides(kernel.outputShape)
     for d in kernel.reduceAxes { outStrides[d] = 0 }
-    var batchClasses = cls
-    // Leading M or N axes that do not collapse become batch axes (conv's batch axis sits outside its pixels).
-    for _ in 0..<kernel.shape.count {
-      if [AxisClass.batch, .m, .n].allSatisfy({ collapse(kernel.shape, outStrides, batchClasses, $0) != nil }) { break }
-      guard let first = kernel.shape.indices.first(where: {
-        (batchClasses[$0] == .m || batchClasses[$0] == .n) && collapse(kernel.shape, outStrides, batchClasses, batchClasses[$0]!) == nil
-      }) else { return nil }
-      batchClasses[first] = .batch
-    }
+    guard let batchClasses = outputClasses(kernel, cls, outStrides) else { return nil }
     func strides(_ s: [Int], _ c: AxisClass) -> (size: Int, stride: Int)? { collapse(kernel.shape, s, batchClasses, c) }
     guard let aB = strides(va.last.strides, .batch), let aM = strides(va.last.strides, .m), let aK = strides(va.last.strides, .k),
           let bB = strides(vb.last.strides, .batch), let bN = strides(vb.last.strides, .n), let bK = strides(vb.last.strides, .k),

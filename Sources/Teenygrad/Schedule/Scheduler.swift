@@ -95,13 +95,24 @@ struct Scheduler {
     }
     var k = kernel
     let copied = [ia, ib].filter { !GEMMMatcher.isDirect(k, input: $0, classes: classes) }
-    for i in copied { k.inputs[i] = copyOperand(k, input: i, classes: classes) }
+    // Each copy's layout depends on whether it becomes the GEMM's B: find out with a trial match.
+    var trial = k
+    for i in copied { trial.inputs[i].st = Self.copyLayout(k, input: i, classes: classes, kFirst: false, outStrides: nil).view }
+    let tempStrides = GEMMMatcher.classOrderedOutput(k, classes: classes)
+    var outStrides = View.contiguousStrides(k.outputShape)
+    for d in k.reduceAxes { outStrides[d] = 0 }
+    var trialGEMM = GEMMMatcher.match(trial)
+    if trialGEMM == nil {
+      outStrides = tempStrides
+      trialGEMM = GEMMMatcher.match(trial, outStrides: tempStrides)
+    }
+    let bInput = trialGEMM?.gemm?.b.input
+    for i in copied { k.inputs[i] = copyOperand(k, input: i, classes: classes, kFirst: i == bInput, outStrides: outStrides) }
     if let gemm = GEMMMatcher.match(k) {
       ScheduleLog.gemm(gemm, from: kernel, copied: copied, viaTemporary: false)
       return [gemm]
     }
     // The output interleaves the classes: multiply into a class-ordered temporary, then permute into place.
-    let tempStrides = GEMMMatcher.classOrderedOutput(k, classes: classes)
     guard var gemm = GEMMMatcher.match(k, outStrides: tempStrides) else {
       ScheduleLog.noGEMM(kernel, reason: "axis classes \(classes.map { $0.map { "\($0)" } ?? "-" }) do not collapse")
       return [kernel]
@@ -118,22 +129,29 @@ struct Scheduler {
 
   /// Schedules a copy of a GEMM operand into a temporary laid out class by class; returns the input that
   /// reads the copy in the kernel's iteration shape.
-  private mutating func copyOperand(_ k: Kernel, input i: Int, classes: [GEMMMatcher.AxisClass?]) -> KernelInput {
+  private mutating func copyOperand(_ k: Kernel, input i: Int, classes: [GEMMMatcher.AxisClass?], kFirst: Bool,
+                                    outStrides: [Int]) -> KernelInput {
     let input = k.inputs[i]
-    let order = GEMMMatcher.copyOrder(k, input: i, classes: classes)
+    let layout = Self.copyLayout(k, input: i, classes: classes, kFirst: kFirst, outStrides: outStrides)
+    schedule.buffers.append(ScheduledBuffer(dtype: input.dtype, count: layout.shape.reduce(1, *), owner: nil, existing: nil))
+    let temp = schedule.buffers.count - 1
+    schedule.kernels.append(Kernel(kind: .copy, output: temp, outputDType: input.dtype, shape: layout.shape, reduceAxes: [],
+                                   reduceOp: nil, inputs: [KernelInput(buffer: input.buffer, st: layout.source, dtype: input.dtype)],
+                                   expr: .load(0), gemm: nil))
+    return KernelInput(buffer: temp, st: layout.view, dtype: input.dtype)
+  }
+
+  /// An operand copy's layout: what the copy kernel reads, its shape, and how the GEMM kernel reads the copy.
+  private static func copyLayout(_ k: Kernel, input i: Int, classes: [GEMMMatcher.AxisClass?], kFirst: Bool,
+                                 outStrides: [Int]?) -> (source: ShapeTracker, shape: [Int], view: ShapeTracker) {
+    let order = GEMMMatcher.copyOrder(k, input: i, classes: classes, kFirst: kFirst, outStrides: outStrides)
     let ownShape = k.shape.indices.map { order.contains($0) ? k.shape[$0] : 1 }
     let perm = order + k.shape.indices.filter { !order.contains($0) }
-    let source = input.st.shrunk(ownShape.map { (0, $0) }).permuted(perm)
+    let source = k.inputs[i].st.shrunk(ownShape.map { (0, $0) }).permuted(perm)
     let copyShape = perm.map { ownShape[$0] }
-    schedule.buffers.append(ScheduledBuffer(dtype: input.dtype, count: copyShape.reduce(1, *), owner: nil, existing: nil))
-    let temp = schedule.buffers.count - 1
-    schedule.kernels.append(Kernel(kind: .copy, output: temp, outputDType: input.dtype, shape: copyShape, reduceAxes: [],
-                                   reduceOp: nil, inputs: [KernelInput(buffer: input.buffer, st: source, dtype: input.dtype)],
-                                   expr: .load(0), gemm: nil))
     var inverse = [Int](repeating: 0, count: perm.count)
     for (j, p) in perm.enumerated() { inverse[p] = j }
-    let view = ShapeTracker.contiguous(copyShape).permuted(inverse).expanded(k.shape)
-    return KernelInput(buffer: temp, st: view, dtype: input.dtype)
+    return (source, copyShape, ShapeTracker.contiguous(copyShape).permuted(inverse).expanded(k.shape))
   }
 
   private mutating func addBuffer(_ b: ScheduledBuffer, _ id: ObjectIdentifier) -> Int {
