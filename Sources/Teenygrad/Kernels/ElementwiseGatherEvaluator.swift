@@ -14,6 +14,8 @@ struct GatherEvaluator: @unchecked Sendable {
   static let maxBlock = 4096
   /// The offset of a padded lane: negative, and still negative after adding another part's offset.
   static let padding = -(1 << 52)
+  /// Fewest outputs a reduce needs for its lanes to fill SIMD registers usefully here.
+  static let minReduceLanes = 64
 
   let program: ElementwiseProgram
   let reduceOp: ReduceOp?
@@ -139,6 +141,8 @@ struct GatherEvaluator: @unchecked Sendable {
   static func applies(to kernel: Kernel, plan: IterationPlan) -> Bool {
     let lastOut = kernel.shape.indices.last { !kernel.reduceAxes.contains($0) && kernel.shape[$0] != 1 }
     if let lastOut, kernel.shape[lastOut] > maxBlock { return false }
+    // A reduce to a few outputs would run the program on a few lanes per reduce step: rows suit it better.
+    if kernel.reduceOp != nil && kernel.outputCount < minReduceLanes { return false }
     if plan.shape[plan.shape.count - 1] < 32 { return true }
     return kernel.reduceOp == nil && kernel.inputs.contains { !$0.st.isSingleView }
   }

@@ -10,6 +10,15 @@ struct Scheduler {
   private var bufferIndex: [ObjectIdentifier: Int] = [:]
   private var parents: [ObjectIdentifier: Int] = [:]
   private var forced: Set<ObjectIdentifier> = []
+  /// Operand copies already scheduled, by what they copy: two GEMMs reading the same operand the same way
+  /// (conv's output gradient feeds both weight and input gradients) share one copy.
+  private var operandCopies: [OperandCopy: Int] = [:]
+
+  private struct OperandCopy: Hashable {
+    var buffer: Int
+    var source: ShapeTracker
+    var shape: [Int]
+  }
   private var visited: Set<ObjectIdentifier> = []
   /// What the kernel being built fused so far (filled when `DEBUG >= 3`).
   private var fusion = FusionDecisions()
@@ -133,11 +142,14 @@ struct Scheduler {
                                     outStrides: [Int]) -> KernelInput {
     let input = k.inputs[i]
     let layout = Self.copyLayout(k, input: i, classes: classes, kFirst: kFirst, outStrides: outStrides)
+    let key = OperandCopy(buffer: input.buffer, source: layout.source, shape: layout.shape)
+    if let temp = operandCopies[key] { return KernelInput(buffer: temp, st: layout.view, dtype: input.dtype) }
     schedule.buffers.append(ScheduledBuffer(dtype: input.dtype, count: layout.shape.reduce(1, *), owner: nil, existing: nil))
     let temp = schedule.buffers.count - 1
     schedule.kernels.append(Kernel(kind: .copy, output: temp, outputDType: input.dtype, shape: layout.shape, reduceAxes: [],
                                    reduceOp: nil, inputs: [KernelInput(buffer: input.buffer, st: layout.source, dtype: input.dtype)],
                                    expr: .load(0), gemm: nil))
+    operandCopies[key] = temp
     return KernelInput(buffer: temp, st: layout.view, dtype: input.dtype)
   }
 
