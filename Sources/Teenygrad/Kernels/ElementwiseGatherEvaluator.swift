@@ -49,11 +49,19 @@ struct GatherEvaluator: @unchecked Sendable {
     let block: [UnsafeMutablePointer<Int>?]
     let parts: [ViewParts?]
     let indexers: [GeneralIndexer?]
+    /// Per input, whether its block part is the lane itself (unit stride, no padding): each block row is one
+    /// contiguous run, loaded with a copy instead of a gather.
+    let rowContiguous: [Bool]
 
-    init(block: [UnsafeMutablePointer<Int>?], parts: [ViewParts?], indexers: [GeneralIndexer?]) {
+    init(block: [UnsafeMutablePointer<Int>?], parts: [ViewParts?], indexers: [GeneralIndexer?], blockSize: Int) {
       self.block = block
       self.parts = parts
       self.indexers = indexers
+      rowContiguous = block.map { table in
+        guard let table else { return false }
+        for p in 0..<blockSize where table[p] != p { return false }
+        return true
+      }
     }
 
     deinit { for b in block { b?.deallocate() } }
@@ -98,7 +106,7 @@ struct GatherEvaluator: @unchecked Sendable {
                                 redMask: v.mask.map { m in redAxes.map { m[$0] } }))
       indexerList.append(nil)
     }
-    tables = Tables(block: tableList, parts: partList, indexers: indexerList)
+    tables = Tables(block: tableList, parts: partList, indexers: indexerList, blockSize: block)
   }
 
   /// How many trailing output axes the block takes: as many as fit in ``maxBlock`` lanes, at least one.
@@ -231,12 +239,30 @@ struct GatherEvaluator: @unchecked Sendable {
       let add = comboOffsets[input]
       guard add >= 0 else { ElementwiseOps.fill(r, 0, n); return }
       let src = offs + input * chunk
+      if dtype == .float32 && tables.rowContiguous[input] {
+        loadRows(base.assumingMemoryBound(to: Float.self) + add, src, u0, n, r)
+        return
+      }
       if dtype == .float32 {
         let f = base.assumingMemoryBound(to: Float.self) + add
         for l in 0..<n { let o = src[l]; r[l] = o >= 0 ? f[o] : 0 }
       } else {
         for l in 0..<n { let o = src[l]; r[l] = o >= 0 ? ElementIO.load(base, dtype, o + add) : 0 }
       }
+    }
+  }
+
+  /// Lanes of an input whose block rows are contiguous: one copy per row segment (zeros for a padded row).
+  private func loadRows(_ f: UnsafePointer<Float>, _ offs: UnsafeMutablePointer<Int>, _ u0: Int, _ n: Int,
+                        _ dst: UnsafeMutablePointer<Float>) {
+    var l = 0
+    var p = u0 % blockSize
+    while l < n {
+      let count = Swift.min(blockSize - p, n - l)
+      let o = offs[l]
+      if o >= 0 { (dst + l).update(from: f + o, count: count) } else { (dst + l).update(repeating: 0, count: count) }
+      l += count
+      p = 0
     }
   }
 

@@ -198,7 +198,8 @@ struct Scheduler {
     if case .const = base.op { return nil }
     guard base.op.isElementwise else { return .notElementwise }
     let readers = parents[ObjectIdentifier(base), default: 0]
-    if readers > 1 && !Self.isCheapToRecompute(base) { return .readers(readers) }
+    // Recomputing through several views would trade a store and a load for slow per-element indexing.
+    if readers > 1 && !(st.isSingleView && Self.isCheapToRecompute(base)) { return .readers(readers) }
     return st.size > base.numel ? .broadcast : nil
   }
 
