@@ -21,6 +21,8 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   let reduceCombos: Int
   let blocksPerRow: Int
   let chunk = ElementwiseProgram.chunk
+  /// Set when the reduced values are one float32 input read straight from memory (see ``DirectReduce``).
+  let directReduce: DirectReduce?
 
   init(kernel: Kernel, plan: IterationPlan, buffers: [Buffer]) {
     self.plan = plan
@@ -37,6 +39,8 @@ struct ElementwiseEvaluator: @unchecked Sendable {
     outerRows = plan.shape[0..<outerOutCount].reduce(1, *)
     reduceCombos = plan.shape[outerOutCount..<(rank - 1)].reduce(1, *)
     blocksPerRow = innerIsReduce ? 1 : (innerLen + chunk - 1) / chunk
+    directReduce = DirectReduce(program: program, reduceOp: reduceOp, plan: plan, inputs: inputs,
+                                outerOutCount: outerOutCount)
   }
 
   var unitCount: Int { outerRows * blocksPerRow }
@@ -69,7 +73,23 @@ struct ElementwiseEvaluator: @unchecked Sendable {
       var scalarAcc: Double = reduceOp == .max ? -.infinity : 0
       var maxAcc: Float = -.infinity
       if reduceOp != nil && !innerIsReduce { ElementwiseOps.fill(acc, reduceOp == .max ? -.infinity : 0, width) }
-      for combo in 0..<reduceCombos {
+      if let direct = directReduce {
+        // The reduced values are one float32 input in memory: the micro-kernels read it in place.
+        for combo in 0..<(innerIsReduce ? reduceCombos : 1) {
+          unravel(combo, into: &idx, dims: outerOutCount..<(rank - 1))
+          computeRowOffsets(idx, &rowOffsets, &rowValid)
+          let src = direct.base + rowOffsets[direct.input] + j0
+          switch (innerIsReduce, reduceOp == .max) {
+          case (true, true): maxAcc = ReduceChunk.combineMax(maxAcc, f32_reduce_max_avx2(src, count: innerLen))
+          case (true, false): scalarAcc += Double(f32_reduce_sum_avx2(src, count: innerLen))
+          case (false, true):
+            f32_reduce_max_strided_avx2(src, rows: reduceCombos, rowStride: direct.rowStride, cols: width, out: acc)
+          case (false, false):
+            f32_reduce_sum_strided_avx2(src, rows: reduceCombos, rowStride: direct.rowStride, cols: width, out: acc)
+          }
+        }
+      }
+      for combo in 0..<(directReduce == nil ? reduceCombos : 0) {
         unravel(combo, into: &idx, dims: outerOutCount..<(rank - 1))
         computeRowOffsets(idx, &rowOffsets, &rowValid)
         var j = j0
@@ -80,9 +100,9 @@ struct ElementwiseEvaluator: @unchecked Sendable {
           case nil:
             store(result, at: outOffset + j * plan.outStrides[rank - 1], stride: plan.outStrides[rank - 1], n)
           case .sum?:
-            if innerIsReduce { scalarAcc += Double(ReduceChunk.sum(result, n)) } else { ReduceChunk.accumulateSum(acc, result, n) }
+            if innerIsReduce { scalarAcc += Double(f32_reduce_sum_avx2(result, count: n)) } else { ReduceChunk.accumulateSum(acc, result, n) }
           case .max?:
-            if innerIsReduce { maxAcc = ReduceChunk.combineMax(maxAcc, ReduceChunk.max(result, n)) } else { ReduceChunk.accumulateMax(acc, result, n) }
+            if innerIsReduce { maxAcc = ReduceChunk.combineMax(maxAcc, f32_reduce_max_avx2(result, count: n)) } else { ReduceChunk.accumulateMax(acc, result, n) }
           }
           j += n
         }
