@@ -50,6 +50,8 @@ enum ReduceSplit {
     buffers.append(ScheduledBuffer(dtype: .float32, count: partialsShape.reduce(1, *), owner: nil, existing: nil))
     partial.output = buffers.count - 1
     let partials = KernelInput(buffer: partial.output, st: .contiguous(partialsShape), dtype: .float32)
+    DebugLog.print(3, "schedule: split \(kernel.name) along axis \(a) into \(plan.chunks) chunks of \(plan.piece)"
+                   + (plan.tail > 0 ? " and a tail of \(plan.tail)" : ""))
     guard plan.tail > 0 else {
       return [partial, Kernel(kind: .reduce, output: kernel.output, outputDType: kernel.outputDType,
                               shape: partialsShape, reduceAxes: [a], reduceOp: kernel.reduceOp, inputs: [partials],
