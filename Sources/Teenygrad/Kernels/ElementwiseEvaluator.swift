@@ -21,6 +21,9 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   let reduceCombos: Int
   let blocksPerRow: Int
   let chunk = ElementwiseProgram.chunk
+  /// Output columns of one unit when the innermost dim is an output dim: a register chunk, or wider for a
+  /// direct strided reduce, whose input rows then stream in longer runs.
+  let blockWidth: Int
   /// Set when the reduced values are one float32 input read straight from memory (see ``DirectReduce``).
   let directReduce: DirectReduce?
 
@@ -38,23 +41,24 @@ struct ElementwiseEvaluator: @unchecked Sendable {
     outerOutCount = plan.reduce.dropLast().filter { !$0 }.count
     outerRows = plan.shape[0..<outerOutCount].reduce(1, *)
     reduceCombos = plan.shape[outerOutCount..<(rank - 1)].reduce(1, *)
-    blocksPerRow = innerIsReduce ? 1 : (innerLen + chunk - 1) / chunk
     directReduce = DirectReduce(program: program, reduceOp: reduceOp, plan: plan, inputs: inputs,
                                 outerOutCount: outerOutCount)
+    blockWidth = directReduce == nil ? chunk : DirectReduce.stridedBlockWidth
+    blocksPerRow = innerIsReduce ? 1 : (innerLen + blockWidth - 1) / blockWidth
   }
 
   var unitCount: Int { outerRows * blocksPerRow }
 
   /// Work of one unit in lane-ops, for the tiler.
   var unitCost: Int {
-    let lanes = innerIsReduce ? innerLen : Swift.min(innerLen, chunk)
+    let lanes = innerIsReduce ? innerLen : Swift.min(innerLen, blockWidth)
     // Loads through several views cost about as much as a dozen ALU ops per element.
     let perLane = program.instructions.count + 12 * indexers.filter { $0 != nil }.count
     return Swift.max(1, reduceCombos * lanes * Swift.max(1, perLane))
   }
 
   /// Floats of scratch one worker needs.
-  var scratchFloats: Int { (program.registerCount + 1) * chunk }
+  var scratchFloats: Int { program.registerCount * chunk + Swift.max(chunk, blockWidth) }
 
   func run(units: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
     var idx = [Int](repeating: 0, count: rank)
@@ -68,8 +72,8 @@ struct ElementwiseEvaluator: @unchecked Sendable {
       unravel(row, into: &idx, dims: 0..<outerOutCount)
       var outOffset = 0
       for d in 0..<outerOutCount { outOffset += idx[d] * plan.outStrides[d] }
-      let j0 = innerIsReduce ? 0 : block * chunk
-      let width = innerIsReduce ? innerLen : Swift.min(chunk, innerLen - j0)
+      let j0 = innerIsReduce ? 0 : block * blockWidth
+      let width = innerIsReduce ? innerLen : Swift.min(blockWidth, innerLen - j0)
       var scalarAcc: Double = reduceOp == .max ? -.infinity : 0
       var maxAcc: Float = -.infinity
       if reduceOp != nil && !innerIsReduce { ElementwiseOps.fill(acc, reduceOp == .max ? -.infinity : 0, width) }

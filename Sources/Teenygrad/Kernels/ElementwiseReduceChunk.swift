@@ -27,6 +27,8 @@ enum ReduceChunk {
 /// ``f32_reduce_sum_avx2(_:count:)``. When it is an output dim, at most one reduced dim may remain (the
 /// `rowStride` apart), and ``f32_reduce_sum_strided_avx2(_:rows:rowStride:cols:out:)`` runs across the outputs.
 struct DirectReduce {
+  /// Output columns per unit of a strided direct reduce: 8 KiB runs of each input row.
+  static let stridedBlockWidth = 2_048
   /// The kernel input that holds the values.
   let input: Int
   let base: UnsafePointer<Float>
