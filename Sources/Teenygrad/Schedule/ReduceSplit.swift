@@ -122,10 +122,17 @@ enum ReduceSplit {
     return best
   }
 
-  /// A divisor of `length` between half and twice `target`, the closest to it.
+  /// The divisor of `length` closest to `target` (the smaller of two equally close) between half and twice
+  /// `target`, leaving at least two pieces.
   private static func divisor(of length: Int, near target: Int) -> Int? {
-    let candidates = (Swift.max(1, target / 2)...(2 * target)).filter { length % $0 == 0 }
-    return candidates.min { Swift.abs($0 - target) < Swift.abs($1 - target) }
+    let lowest = Swift.max(1, target / 2), highest = Swift.min(2 * target, length / 2)
+    guard lowest <= highest else { return nil }
+    let range = lowest...highest
+    for delta in 0...target {
+      if range.contains(target - delta), length % (target - delta) == 0 { return target - delta }
+      if range.contains(target + delta), length % (target + delta) == 0 { return target + delta }
+    }
+    return nil
   }
 
   /// Whether `expr` is 0 wherever its loads are 0, as loads through padding are: then padding adds nothing
