@@ -77,6 +77,14 @@ extension Workload {
     }
   }
 
+  /// `a + b` over `count` floats: one kernel reading two inputs and writing one output.
+  static func add(count: Int) -> Workload {
+    Workload(op: "add", shape: "a+b \(count)", flops: Double(count), bytes: 3 * floatBytes * Double(count)) {
+      let a = input([count]), b = input([count])
+      return Trial { (a + b).realize() }
+    }
+  }
+
   /// `((a * b) + c).relu()` over `count` floats: one fused kernel reading three inputs and writing one output.
   static func fusedElementwise(count: Int) -> Workload {
     Workload(op: "elementwise", shape: "relu(a*b+c) \(count)", flops: 3 * Double(count),

@@ -21,6 +21,11 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   let reduceCombos: Int
   let blocksPerRow: Int
   let chunk = ElementwiseProgram.chunk
+  /// Output columns of one unit when the innermost dim is an output dim: a register chunk, or wider for a
+  /// direct strided reduce, whose input rows then stream in longer runs.
+  let blockWidth: Int
+  /// Set when the reduced values are one float32 input read straight from memory (see ``DirectReduce``).
+  let directReduce: DirectReduce?
 
   init(kernel: Kernel, plan: IterationPlan, buffers: [Buffer]) {
     self.plan = plan
@@ -36,21 +41,24 @@ struct ElementwiseEvaluator: @unchecked Sendable {
     outerOutCount = plan.reduce.dropLast().filter { !$0 }.count
     outerRows = plan.shape[0..<outerOutCount].reduce(1, *)
     reduceCombos = plan.shape[outerOutCount..<(rank - 1)].reduce(1, *)
-    blocksPerRow = innerIsReduce ? 1 : (innerLen + chunk - 1) / chunk
+    directReduce = DirectReduce(program: program, reduceOp: reduceOp, plan: plan, inputs: inputs,
+                                outerOutCount: outerOutCount)
+    blockWidth = directReduce == nil ? chunk : DirectReduce.stridedBlockWidth
+    blocksPerRow = innerIsReduce ? 1 : (innerLen + blockWidth - 1) / blockWidth
   }
 
   var unitCount: Int { outerRows * blocksPerRow }
 
   /// Work of one unit in lane-ops, for the tiler.
   var unitCost: Int {
-    let lanes = innerIsReduce ? innerLen : Swift.min(innerLen, chunk)
+    let lanes = innerIsReduce ? innerLen : Swift.min(innerLen, blockWidth)
     // Loads through several views cost about as much as a dozen ALU ops per element.
     let perLane = program.instructions.count + 12 * indexers.filter { $0 != nil }.count
     return Swift.max(1, reduceCombos * lanes * Swift.max(1, perLane))
   }
 
   /// Floats of scratch one worker needs.
-  var scratchFloats: Int { (program.registerCount + 1) * chunk }
+  var scratchFloats: Int { program.registerCount * chunk + Swift.max(chunk, blockWidth) }
 
   func run(units: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
     var idx = [Int](repeating: 0, count: rank)
@@ -64,12 +72,28 @@ struct ElementwiseEvaluator: @unchecked Sendable {
       unravel(row, into: &idx, dims: 0..<outerOutCount)
       var outOffset = 0
       for d in 0..<outerOutCount { outOffset += idx[d] * plan.outStrides[d] }
-      let j0 = innerIsReduce ? 0 : block * chunk
-      let width = innerIsReduce ? innerLen : Swift.min(chunk, innerLen - j0)
+      let j0 = innerIsReduce ? 0 : block * blockWidth
+      let width = innerIsReduce ? innerLen : Swift.min(blockWidth, innerLen - j0)
       var scalarAcc: Double = reduceOp == .max ? -.infinity : 0
       var maxAcc: Float = -.infinity
       if reduceOp != nil && !innerIsReduce { ElementwiseOps.fill(acc, reduceOp == .max ? -.infinity : 0, width) }
-      for combo in 0..<reduceCombos {
+      if let direct = directReduce {
+        // The reduced values are one float32 input in memory: the micro-kernels read it in place.
+        for combo in 0..<(innerIsReduce ? reduceCombos : 1) {
+          unravel(combo, into: &idx, dims: outerOutCount..<(rank - 1))
+          computeRowOffsets(idx, &rowOffsets, &rowValid)
+          let src = direct.base + rowOffsets[direct.input] + j0
+          switch (innerIsReduce, reduceOp == .max) {
+          case (true, true): maxAcc = ReduceChunk.combineMax(maxAcc, f32_reduce_max_avx2(src, count: innerLen))
+          case (true, false): scalarAcc += Double(f32_reduce_sum_avx2(src, count: innerLen))
+          case (false, true):
+            f32_reduce_max_strided_avx2(src, rows: reduceCombos, rowStride: direct.rowStride, cols: width, out: acc)
+          case (false, false):
+            f32_reduce_sum_strided_avx2(src, rows: reduceCombos, rowStride: direct.rowStride, cols: width, out: acc)
+          }
+        }
+      }
+      for combo in 0..<(directReduce == nil ? reduceCombos : 0) {
         unravel(combo, into: &idx, dims: outerOutCount..<(rank - 1))
         computeRowOffsets(idx, &rowOffsets, &rowValid)
         var j = j0
@@ -80,9 +104,9 @@ struct ElementwiseEvaluator: @unchecked Sendable {
           case nil:
             store(result, at: outOffset + j * plan.outStrides[rank - 1], stride: plan.outStrides[rank - 1], n)
           case .sum?:
-            if innerIsReduce { scalarAcc += Double(ReduceChunk.sum(result, n)) } else { ReduceChunk.accumulateSum(acc, result, n) }
+            if innerIsReduce { scalarAcc += Double(f32_reduce_sum_avx2(result, count: n)) } else { ReduceChunk.accumulateSum(acc, result, n) }
           case .max?:
-            if innerIsReduce { maxAcc = ReduceChunk.combineMax(maxAcc, ReduceChunk.max(result, n)) } else { ReduceChunk.accumulateMax(acc, result, n) }
+            if innerIsReduce { maxAcc = ReduceChunk.combineMax(maxAcc, f32_reduce_max_avx2(result, count: n)) } else { ReduceChunk.accumulateMax(acc, result, n) }
           }
           j += n
         }

@@ -1,36 +1,7 @@
-/// Reductions of one evaluated chunk (registers hold `n` valid lanes; lanes past `n` are garbage).
+/// Combining steps of the reduce path: folding an evaluated chunk (registers hold `n` valid lanes; lanes
+/// past `n` are garbage) into per-output accumulators. Whole chunks sum and max with the
+/// `f32_reduce_*` micro-kernels.
 enum ReduceChunk {
-  typealias V = SIMD8<Float>
-
-  @inline(__always)
-  static func sum(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
-    let raw = UnsafeRawPointer(p)
-    var a0 = V(), a1 = V()
-    let full = n >> 3
-    var i = 0
-    while i + 1 < full {
-      a0 += raw.load(fromByteOffset: i &* 32, as: V.self)
-      a1 += raw.load(fromByteOffset: (i &+ 1) &* 32, as: V.self)
-      i += 2
-    }
-    if i < full { a0 += raw.load(fromByteOffset: i &* 32, as: V.self) }
-    var s = (a0 + a1).sum()
-    for l in (full << 3)..<n { s += p[l] }
-    return s
-  }
-
-  @inline(__always)
-  static func max(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
-    let raw = UnsafeRawPointer(p)
-    var a = V(repeating: -.infinity)
-    let full = n >> 3
-    for i in 0..<full { a = VectorMath.maximum(a, raw.load(fromByteOffset: i &* 32, as: V.self)) }
-    var m: Float = -.infinity
-    for l in 0..<8 { m = combineMax(m, a[l]) }
-    for l in (full << 3)..<n { m = combineMax(m, p[l]) }
-    return m
-  }
-
   @inline(__always)
   static func combineMax(_ a: Float, _ b: Float) -> Float {
     if a.isNaN || b.isNaN { return .nan }
@@ -45,5 +16,40 @@ enum ReduceChunk {
   @inline(__always)
   static func accumulateMax(_ acc: UnsafeMutablePointer<Float>, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
     ElementwiseOps.binary(.max, acc, p, acc, n)
+  }
+}
+
+/// A reduce whose reduced values are one float32 input read straight from memory, without padding, with the
+/// innermost iteration dim contiguous: the evaluator then runs the `f32_reduce_*` micro-kernels on the input
+/// in place instead of copying it into registers chunk by chunk.
+///
+/// When the innermost dim is reduced, each output sums (or maxes) contiguous rows with
+/// ``f32_reduce_sum_avx2(_:count:)``. When it is an output dim, at most one reduced dim may remain (the
+/// `rowStride` apart), and ``f32_reduce_sum_strided_avx2(_:rows:rowStride:cols:out:)`` runs across the outputs.
+struct DirectReduce {
+  /// Output columns per unit of a strided direct reduce: 8 KiB runs of each input row.
+  static let stridedBlockWidth = 2_048
+  /// The kernel input that holds the values.
+  let input: Int
+  let base: UnsafePointer<Float>
+  /// Elements between consecutive rows of the one reduced dim, when the innermost dim is an output dim.
+  let rowStride: Int
+
+  init?(program: ElementwiseProgram, reduceOp: ReduceOp?, plan: IterationPlan,
+        inputs: [(base: UnsafeRawPointer, dtype: DType)], outerOutCount: Int) {
+    guard reduceOp != nil, program.instructions.count == 1,
+          case .load(let input, _) = program.instructions[0], inputs[input].dtype == .float32,
+          case .strided(_, let strides, nil) = plan.access[input] else { return nil }
+    let rank = plan.shape.count
+    guard strides[rank - 1] == 1 else { return nil }
+    let reducedOuterDims = rank - 1 - outerOutCount
+    if !plan.reduce[rank - 1] {
+      guard reducedOuterDims <= 1 else { return nil }
+      rowStride = reducedOuterDims == 1 ? strides[rank - 2] : 0
+    } else {
+      rowStride = 0
+    }
+    self.input = input
+    base = inputs[input].base.assumingMemoryBound(to: Float.self)
   }
 }

@@ -83,7 +83,12 @@ struct Scheduler {
     if var k = kernel {
       k.output = out
       ScheduleLog.kernel(k, fusion)
-      if k.kind == .reduce { schedule.kernels += lowerToGEMM(k) } else { schedule.kernels.append(KernelRefinement.refine(k)) }
+      if k.kind == .reduce {
+        for lowered in lowerToGEMM(k) {
+          let split = ReduceSplit.split(lowered, buffers: &schedule.buffers)
+          schedule.kernels += split
+        }
+      } else { schedule.kernels.append(KernelRefinement.refine(k)) }
     }
     return out
   }

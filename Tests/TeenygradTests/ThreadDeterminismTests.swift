@@ -1,0 +1,95 @@
+import Testing
+@testable import Teenygrad
+
+/// Results do not depend on the thread count: kernels are cut into tiles by shape alone and no reduction is
+/// split across threads, so training and long reductions give the same bits at 1, 2 and 3 threads.
+@Suite struct ThreadDeterminismTests {
+  static let threadCounts = [1, 2, 3]
+
+  /// Runs `body` at `threads` worker threads, restoring the previous count afterwards.
+  static func at<R>(threads: Int, _ body: () -> R) -> R {
+    let saved = Runtime.threads
+    defer { Runtime.threads = saved }
+    Runtime.threads = threads
+    return body()
+  }
+
+  static func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
+
+  /// Three Adam steps on synthetic images; batch 64 makes the bias gradients' sums long enough to be split
+  /// into partial and final reduces.
+  static func trainedWeights(_ kind: MNISTModelKind, threads: Int) -> [[UInt32]] {
+    at(threads: threads) {
+      let trainer = MNISTTrainer(kind: kind, data: TrainerTests.syntheticImages(count: 64), batchSize: 64, seed: 7)
+      for _ in 0..<3 { trainer.trainStep() }
+      return trainer.model.parameters.map { bits($0.toArray()) }
+    }
+  }
+
+  @Test(arguments: MNISTModelKind.allCases)
+  func trainingStepsGiveTheSameWeightsAtAnyThreadCount(kind: MNISTModelKind) {
+    let runs = GlobalState.serialized { Self.threadCounts.map { Self.trainedWeights(kind, threads: $0) } }
+    #expect(!runs[0].isEmpty)
+    for (threads, weights) in zip(Self.threadCounts, runs).dropFirst() {
+      #expect(weights == runs[0], "weights after 3 steps at \(threads) threads differ from 1 thread")
+    }
+  }
+
+  /// Values with a nonzero mean and varied magnitudes, so that summation order shows in the low bits.
+  static func values(_ count: Int) -> [Float] {
+    (0..<count).map { Float(($0 &* 7_919) % 1_009) * 0.001 - 0.25 + Float($0 % 3) * 1e-4 }
+  }
+
+  /// Each case: a tensor expression with a long reduction, and its float64 reference per output.
+  struct Case: CustomTestStringConvertible, Sendable {
+    var name: String
+    var count: Int
+    var make: @Sendable ([Float]) -> Tensor
+    var reference: @Sendable ([Float]) -> [Double]
+    var testDescription: String { name }
+  }
+
+  static let cases: [Case] = [
+    // A power of two: cut into equal chunks.
+    Case(name: "sum of 2^22", count: 1 << 22, make: { Tensor($0).sum() },
+         reference: { [$0.reduce(0) { $0 + Double($1) }] }),
+    // A prime length: 61 whole chunks, and a tail the final kernel reduces with the partials.
+    Case(name: "sum of 1000003", count: 1_000_003, make: { Tensor($0).sum() },
+         reference: { [$0.reduce(0) { $0 + Double($1) }] }),
+    // A fused expression over a prime length: the program runs on each chunk before it is summed.
+    Case(name: "sum of x*x over 1000003", count: 1_000_003, make: { let t = Tensor($0); return (t * t).sum() },
+         reference: { [$0.reduce(0) { $0 + Double($1) * Double($1) }] }),
+    // A strided reduced axis: outputs are contiguous columns.
+    Case(name: "sum(axis: 0) of 262144x5", count: 262_144 * 5, make: { Tensor($0, shape: [262_144, 5]).sum(axis: 0) },
+         reference: { v in (0..<5).map { j in stride(from: j, to: v.count, by: 5).reduce(0) { $0 + Double(v[$1]) } } }),
+    Case(name: "max of 2^22", count: 1 << 22, make: { Tensor($0).max() },
+         reference: { [Double($0.max()!)] }),
+  ]
+
+  @Test(arguments: cases)
+  func splitReductionGivesTheSameBitsAtAnyThreadCountAndMatchesFloat64(_ c: Case) {
+    let input = Self.values(c.count)
+    let results = GlobalState.serialized {
+      Self.threadCounts.map { threads in Self.at(threads: threads) { c.make(input).toArray() } }
+    }
+    for (threads, result) in zip(Self.threadCounts, results).dropFirst() {
+      #expect(Self.bits(result) == Self.bits(results[0]), "\(c.name) at \(threads) threads differs from 1 thread")
+    }
+    let magnitude = input.reduce(0) { $0 + Swift.abs(Double($1)) }
+    expectClose(results[0], c.reference(input), atol: 1e-5 * magnitude, rtol: 0, c.name)
+  }
+
+  @Test func longReductionsWithFewOutputsAreSplitIntoTwoKernels() {
+    let sum = Scheduler.schedule([Tensor(Self.values(1 << 22)).sum().lazydata])
+    #expect(sum.kernels.map(\.kind) == [.reduce, .reduce])
+    #expect(sum.kernels.first?.shape == [256, 16_384])
+    let padded = Scheduler.schedule([Tensor(Self.values(1_000_003)).sum().lazydata])
+    #expect(padded.kernels.map(\.shape) == [[61, 16_384], [61 + 579]])
+    // Many outputs already give every core tiles: one kernel.
+    let rows = Scheduler.schedule([Tensor(Self.values(1 << 22), shape: [1_024, 4_096]).sum(axis: 1).lazydata])
+    #expect(rows.kernels.count == 1)
+    // exp2(0) is 1, so padding would add to the sum; a prime length stays one kernel.
+    let exp = Scheduler.schedule([Tensor(Self.values(1_000_003)).exp().sum().lazydata])
+    #expect(exp.kernels.filter { $0.kind == .reduce }.count == 1)
+  }
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""teenygrad's GEMM and reduce kernels against numpy/OpenBLAS, measured in the same run.
+
+    python3 tools/bench_kernels.py [--repeat 5] [--bin .build-rel/release/teeny-bench] [--skip-gemm]
+
+How each side is timed:
+  - teenygrad: through the public Tensor API. GEMMs are `a.matmul(b).realize()` on realized contiguous
+    float32 inputs (`teeny-bench gemm --shape MxKxN ...`); sums are `a.sum().realize()` and
+    `a.sum(axis:).realize()` (`teeny-bench scaling --ops reduce`). The binary is found as in benchlib.py;
+    build it with `swift build -c release --product teeny-bench`.
+  - numpy: `a @ b` with OpenBLAS's thread count set by threadpoolctl (1, then all cores), and `a.sum()`,
+    `a.sum(axis=...)` (numpy's reductions are single-threaded whatever the BLAS setting).
+Each figure is the median of --repeat samples (at least 5); a sample repeats a fast op until it lasts 20 ms.
+
+Shapes: square SGEMMs 256..2048; the MNIST linear layers at batch 128 and their backward products; the
+im2col products of teenygrad's TinyConvNet (conv 1->8 5x5 on 28x28, conv 8->16 3x3 on the pooled 12x12)
+and of the Keras convnet (conv 1->32 3x3 on 28x28, 32->64 3x3 on 13x13) at batch 128. A stride-1 unpadded
+conv with C inputs, O outputs, k x k kernel on H x W gives P = B*(H-k+1)*(W-k+1) output pixels and
+  forward  Y = Xcol @ W^T : M=P, K=C*k*k, N=O
+  weights  dW = dY^T @ Xcol: M=O, K=P, N=C*k*k
+  input    dXcol = dY @ W  : M=P, K=O, N=C*k*k   (then col2im)
+(backward products are timed on contiguous operands of those sizes; in training one operand is a
+transposed view).
+
+Also prints GFLOP/s as % of the 95 GFLOP/s per-core fp32 peak (x cores), and a few `objdump -d` lines of
+the GEMM micro-kernel object showing ymm `vfmadd231ps`.
+"""
+import argparse
+import glob
+import os
+import subprocess
+import sys
+
+import benchlib
+
+benchlib.clean_blas_environment()
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+PEAK_PER_CORE = 95.0
+FLOAT = 4
+BATCH = 128
+
+
+def conv_products(name, c, o, k, h, w):
+    p = BATCH * (h - k + 1) * (w - k + 1)
+    ckk = c * k * k
+    return [(f"{name} fwd", p, ckk, o), (f"{name} dW", o, p, ckk), (f"{name} dX", p, o, ckk)]
+
+
+def linear_products(name, i, o):
+    return [(f"{name} fwd", BATCH, i, o), (f"{name} dW", i, BATCH, o), (f"{name} dX", BATCH, o, i)]
+
+
+SQUARE = [(f"square {n}", n, n, n) for n in (256, 512, 1024, 2048)]
+MNIST_SHAPES = (linear_products("linear 784->128", 784, 128) + linear_products("linear 400->10", 400, 10)
+                + conv_products("tiny conv1 1->8 5x5@28", 1, 8, 5, 28, 28)
+                + conv_products("tiny conv2 8->16 3x3@12", 8, 16, 3, 12, 12)
+                + conv_products("keras conv1 1->32 3x3@28", 1, 32, 3, 28, 28)
+                + conv_products("keras conv2 32->64 3x3@13", 32, 64, 3, 13, 13))
+
+
+def numpy_gemm(m, k, n, threads, repeat):
+    rng = np.random.default_rng(0)
+    a = rng.random((m, k), dtype=np.float32)
+    b = rng.random((k, n), dtype=np.float32)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        return benchlib.median_seconds(lambda: a @ b, repeat)
+
+
+def gemm_section(binary, shapes, threads, repeat):
+    cores = max(threads)
+    rows = benchlib.run_teeny_bench(binary, ["gemm", "--threads", ",".join(map(str, threads)), "--repeat",
+                                             str(repeat)] + [a for _, m, k, n in shapes
+                                                             for a in ("--shape", f"{m}x{k}x{n}")])
+    teeny = {(r["shape"], r["threads"]): r for r in rows}
+    table = []
+    for name, m, k, n in shapes:
+        flops = 2.0 * m * k * n
+        for t in threads:
+            r = teeny[(f"{m}x{k}x{n}", t)]
+            blas = numpy_gemm(m, k, n, t, repeat)
+            blas_gflops = flops / blas * 1e-9
+            table.append([name, f"{m}x{k}x{n}", t, f"{r['gflops']:.1f}", f"{blas_gflops:.1f}",
+                          benchlib.ratio(r["gflops"], blas_gflops),
+                          f"{100 * r['gflops'] / (PEAK_PER_CORE * t):.0f}%",
+                          benchlib.ratio(r["speedup"], 1) if t == cores and t > 1 else ""])
+    return benchlib.table(["product", "MxKxN", "threads", "teeny GFLOP/s", "OpenBLAS GFLOP/s", "teeny/BLAS",
+                           f"% of {PEAK_PER_CORE:.0f}/core", "speedup"], table)
+
+
+def reduce_section(binary, threads, repeat):
+    rows = benchlib.run_teeny_bench(binary, ["scaling", "--ops", "reduce", "--threads",
+                                             ",".join(map(str, threads)), "--repeat", str(repeat)])
+    rng = np.random.default_rng(0)
+    flat = rng.random(1 << 24, dtype=np.float32)
+    square = rng.random((4096, 4096), dtype=np.float32)
+    cases = [("16777216", "sum of 64 MiB", lambda: flat.sum(), flat.size + 1),
+             ("4096x4096 axis=0", "4096x4096 sum(axis=0)", lambda: square.sum(axis=0), square.size + 4096),
+             ("4096x4096 axis=1", "4096x4096 sum(axis=1)", lambda: square.sum(axis=1), square.size + 4096)]
+    table = []
+    for shape, name, fn, floats in cases:
+        numpy_gbps = FLOAT * floats / benchlib.median_seconds(fn, repeat) * 1e-9
+        by_threads = {r["threads"]: r for r in rows if r["shape"] == shape}
+        for t in threads:
+            r = by_threads[t]
+            table.append([name, t, f"{r['gbps']:.2f}", f"{numpy_gbps:.2f}", benchlib.ratio(r["gbps"], numpy_gbps),
+                          benchlib.ratio(r["speedup"], 1)])
+    return benchlib.table(["reduction", "threads", "teeny GB/s", "numpy GB/s (1 thread)", "teeny/numpy",
+                           "speedup vs 1 thread"], table)
+
+
+def objdump_section():
+    objects = glob.glob(os.path.join(benchlib.repo_root(), ".build*", "release", "Teenygrad.build",
+                                     "f32_gemm_6x16_avx2.swift.o"))
+    if not objects:
+        return "no f32_gemm_6x16_avx2.swift.o under .build*/release/Teenygrad.build"
+    obj = max(objects, key=os.path.getmtime)
+    try:
+        text = subprocess.run(["objdump", "-d", "--no-show-raw-insn", obj], check=True, stdout=subprocess.PIPE,
+                              text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as error:
+        return f"objdump failed: {error}"
+    fmas = [line.strip() for line in text.splitlines() if "vfmadd231ps" in line and "%ymm" in line]
+    head = f"{os.path.relpath(obj, benchlib.repo_root())}: {len(fmas)} ymm vfmadd231ps, the first few:"
+    return "\n".join([head] + fmas[:6])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bin", help="the teeny-bench binary")
+    parser.add_argument("--repeat", type=int, default=5, help="samples per figure (at least 5)")
+    parser.add_argument("--skip-gemm", action="store_true", help="only the reductions and objdump")
+    parser.add_argument("--skip-reduce", action="store_true", help="only the GEMMs and objdump")
+    args = parser.parse_args()
+    repeat = max(5, args.repeat)
+    cores = benchlib.physical_cores()
+    threads = sorted({1, cores})
+    binary = benchlib.find_teeny_bench(args.bin)
+    print(f"# teenygrad kernels vs numpy {np.__version__} (OpenBLAS): {cores} cores, medians of {repeat}\n")
+    if not args.skip_gemm:
+        print("## square SGEMM\n")
+        print(gemm_section(binary, SQUARE, threads, repeat))
+        print("\n## MNIST shapes at batch 128 (linear layers, im2col conv products, backward products)\n")
+        print(gemm_section(binary, MNIST_SHAPES, threads, repeat))
+        print()
+    if not args.skip_reduce:
+        print("## sums (goal: teeny/numpy >= 0.9)\n")
+        print(reduce_section(binary, threads, repeat))
+        print()
+    print("## GEMM micro-kernel code\n")
+    print(objdump_section())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
