@@ -57,6 +57,9 @@ struct ElementwiseEvaluator: @unchecked Sendable {
     return Swift.max(1, reduceCombos * lanes * Swift.max(1, perLane))
   }
 
+  /// Whether results go straight into the output (float32, unit stride) rather than through a register.
+  var directStore: Bool { outputDType == .float32 && plan.outStrides[rank - 1] == 1 }
+
   /// Floats of scratch one worker needs.
   var scratchFloats: Int { program.registerCount * chunk + Swift.max(chunk, blockWidth) }
 
@@ -99,10 +102,12 @@ struct ElementwiseEvaluator: @unchecked Sendable {
         var j = j0
         while j < j0 + width {
           let n = Swift.min(chunk, j0 + width - j)
-          let result = evaluate(idx: &idx, kernelIdx: &kernelIdx, rowOffsets, rowValid, j, n, scratch)
+          let outAt = outOffset + j * plan.outStrides[rank - 1]
+          let direct = reduceOp == nil && directStore && n & 7 == 0 ? output.assumingMemoryBound(to: Float.self) + outAt : nil
+          let result = evaluate(idx: &idx, kernelIdx: &kernelIdx, rowOffsets, rowValid, j, n, scratch, out: direct)
           switch reduceOp {
           case nil:
-            store(result, at: outOffset + j * plan.outStrides[rank - 1], stride: plan.outStrides[rank - 1], n)
+            if result != direct { store(result, at: outAt, stride: plan.outStrides[rank - 1], n) }
           case .sum?:
             if innerIsReduce { scalarAcc += Double(f32_reduce_sum_avx2(result, count: n)) } else { ReduceChunk.accumulateSum(acc, result, n) }
           case .max?:
@@ -147,14 +152,21 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   }
 
   private func evaluate(idx: inout [Int], kernelIdx: inout [Int], _ rowOffsets: [Int], _ rowValid: [Bool],
-                        _ j: Int, _ n: Int, _ regs: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
-    program.execute(regs, n) { input, r in
+                        _ j: Int, _ n: Int, _ regs: UnsafeMutablePointer<Float>,
+                        out: UnsafeMutablePointer<Float>? = nil) -> UnsafeMutablePointer<Float> {
+    program.execute(regs, n, out: out) { input, r in
       switch plan.access[input] {
       case .strided(_, let strides, let mask):
+        // A whole unit-stride float32 run (full SIMD vectors only, so nothing past it is read) stays in place.
+        if n & 7 == 0, rowValid[input], strides[rank - 1] == 1, inputs[input].dtype == .float32,
+           mask.map({ $0[rank - 1].lowerBound <= j && j + n <= $0[rank - 1].upperBound }) ?? true {
+          return UnsafeMutablePointer(mutating: inputs[input].base.assumingMemoryBound(to: Float.self)) + rowOffsets[input] + j
+        }
         load(input, rowOffsets[input], rowValid[input], strides[rank - 1], mask?[rank - 1], j, n, r)
       case .general:
         loadGeneral(input, indexers[input]!, &idx, &kernelIdx, j, n, r)
       }
+      return nil
     }
   }
 

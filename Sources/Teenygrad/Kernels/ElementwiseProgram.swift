@@ -44,6 +44,36 @@ struct ElementwiseProgram: Sendable {
     return regs + result * c
   }
 
+  /// Runs every instruction over `n` lanes (a multiple of 8), reading inputs in place where `load` returns a
+  /// pointer to their lanes in memory (else it fills the register it is given), and writing the result
+  /// straight into `out` when given. Returns where the result lanes are: `out`, a register, or an input's
+  /// memory when the program is a plain load.
+  @inline(__always)
+  func execute(_ regs: UnsafeMutablePointer<Float>, _ n: Int, out: UnsafeMutablePointer<Float>?,
+               load: (_ input: Int, _ register: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float>?)
+    -> UnsafeMutablePointer<Float> {
+    let c = ElementwiseProgram.chunk
+    return withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: Swift.max(1, registerCount)) { at in
+      let last = instructions.count - 1
+      for (k, instruction) in instructions.enumerated() {
+        func target(_ dst: Int) -> UnsafeMutablePointer<Float> {
+          let p = k == last ? (out ?? regs + dst * c) : regs + dst * c
+          at[dst] = p
+          return p
+        }
+        switch instruction {
+        case .load(let input, let dst):
+          at[dst] = load(input, regs + dst * c) ?? regs + dst * c
+        case .const(let v, let dst): ElementwiseOps.fill(target(dst), v, n)
+        case .unary(let op, let src, let dst): ElementwiseOps.unary(op, at[src], target(dst), n)
+        case .binary(let op, let lhs, let rhs, let dst): ElementwiseOps.binary(op, at[lhs], at[rhs], target(dst), n)
+        case .select(let cond, let lhs, let rhs, let dst): ElementwiseOps.select(at[cond], at[lhs], at[rhs], target(dst), n)
+        }
+      }
+      return at[result]
+    }
+  }
+
   private mutating func emit(_ e: KernelExpr, _ memo: inout [KernelExpr: Int]) -> Int {
     if let r = memo[e] { return r }
     let instruction: (Int) -> Instruction
