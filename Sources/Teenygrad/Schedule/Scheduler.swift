@@ -147,7 +147,9 @@ struct Scheduler {
                                     outStrides: [Int]) -> KernelInput {
     let input = k.inputs[i]
     let layout = Self.copyLayout(k, input: i, classes: classes, kFirst: kFirst, outStrides: outStrides)
-    let key = OperandCopy(buffer: input.buffer, source: layout.source, shape: layout.shape)
+    // Size-1 axes sit where each kernel has them: compare copies without them.
+    let kept = layout.shape.filter { $0 != 1 }
+    let key = OperandCopy(buffer: input.buffer, source: layout.source.reshaped(kept), shape: kept)
     if let temp = operandCopies[key] { return KernelInput(buffer: temp, st: layout.view, dtype: input.dtype) }
     schedule.buffers.append(ScheduledBuffer(dtype: input.dtype, count: layout.shape.reduce(1, *), owner: nil, existing: nil))
     let temp = schedule.buffers.count - 1
