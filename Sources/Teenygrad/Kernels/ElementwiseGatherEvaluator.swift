@@ -152,7 +152,9 @@ struct GatherEvaluator: @unchecked Sendable {
     // A reduce to a few outputs would run the program on a few lanes per reduce step: rows suit it better.
     if kernel.reduceOp != nil && kernel.outputCount < minReduceLanes { return false }
     if plan.shape[plan.shape.count - 1] < 32 { return true }
-    return kernel.reduceOp == nil && kernel.inputs.contains { !$0.st.isSingleView }
+    // Without a reduce, rows shorter than a chunk cost less as chunks spanning several rows.
+    guard kernel.reduceOp == nil else { return false }
+    return plan.shape[plan.shape.count - 1] < ElementwiseProgram.chunk || kernel.inputs.contains { !$0.st.isSingleView }
   }
 
   var unitCount: Int { (outCount + chunk - 1) / chunk }
@@ -187,9 +189,11 @@ struct GatherEvaluator: @unchecked Sendable {
           }
           comboOffsets[i] = o
         }
-        let result = evaluate(u0, n, offs, comboOffsets, ridx, kidx, regs)
+        let direct = reduceOp == nil && outputDType == .float32 && n & 7 == 0
+          ? output.assumingMemoryBound(to: Float.self) + u0 : nil
+        let result = evaluate(u0, n, offs, comboOffsets, ridx, kidx, regs, out: direct)
         switch reduceOp {
-        case nil: store(result, u0, n)
+        case nil: if result != direct { store(result, u0, n) }
         case .sum?: ReduceChunk.accumulateSum(acc, result, n)
         case .max?: ReduceChunk.accumulateMax(acc, result, n)
         }
@@ -203,6 +207,7 @@ struct GatherEvaluator: @unchecked Sendable {
   private func fillOffsets(_ i: Int, _ u0: Int, _ n: Int, _ outer: UnsafeMutablePointer<Int>, _ dst: UnsafeMutablePointer<Int>) {
     let parts = tables.parts[i]!
     let table = tables.block[i]!
+    let contiguous = tables.rowContiguous[i] && inputs[i].dtype == .float32
     var row = u0 / blockSize
     for d in (0..<outerRank).reversed() { outer[d] = row % outShape[d]; row /= outShape[d] }
     var p = u0 % blockSize
@@ -215,7 +220,11 @@ struct GatherEvaluator: @unchecked Sendable {
       }
       let count = Swift.min(blockSize - p, n - lane)
       let out = dst + lane, src = table + p
-      for q in 0..<count { out[q] = base &+ src[q] }
+      if contiguous {
+        out[0] = base &+ src[0]  // a row segment's lanes follow its first
+      } else {
+        for q in 0..<count { out[q] = base &+ src[q] }
+      }
       lane += count
       p = 0
       var d = outerRank - 1
@@ -229,19 +238,23 @@ struct GatherEvaluator: @unchecked Sendable {
   }
 
   private func evaluate(_ u0: Int, _ n: Int, _ offs: UnsafeMutablePointer<Int>, _ comboOffsets: [Int], _ ridx: [Int],
-                        _ kidx: UnsafeMutablePointer<Int>, _ regs: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
-    program.execute(regs, n) { input, r in
+                        _ kidx: UnsafeMutablePointer<Int>, _ regs: UnsafeMutablePointer<Float>,
+                        out: UnsafeMutablePointer<Float>?) -> UnsafeMutablePointer<Float> {
+    program.execute(regs, n, out: out) { input, r in
       let (base, dtype) = inputs[input]
       if let indexer = tables.indexers[input] {
         loadGeneral(indexer, base, dtype, u0, n, ridx, kidx, offs + input * chunk, r)
-        return
+        return nil
       }
       let add = comboOffsets[input]
-      guard add >= 0 else { ElementwiseOps.fill(r, 0, n); return }
+      guard add >= 0 else { ElementwiseOps.fill(r, 0, n); return nil }
       let src = offs + input * chunk
       if dtype == .float32 && tables.rowContiguous[input] {
-        loadRows(base.assumingMemoryBound(to: Float.self) + add, src, u0, n, r)
-        return
+        let f = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Float.self)) + add
+        // Whole SIMD vectors of one valid row are read in place.
+        if n & 7 == 0 && u0 % blockSize + n <= blockSize && src[0] >= 0 { return f + src[0] }
+        loadRows(f, src, u0, n, r)
+        return nil
       }
       if dtype == .float32 {
         let f = base.assumingMemoryBound(to: Float.self) + add
@@ -249,6 +262,7 @@ struct GatherEvaluator: @unchecked Sendable {
       } else {
         for l in 0..<n { let o = src[l]; r[l] = o >= 0 ? ElementIO.load(base, dtype, o + add) : 0 }
       }
+      return nil
     }
   }
 
