@@ -24,7 +24,8 @@ struct MNISTCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Training steps (default: one epoch).")
   var steps: Int?
 
-  @Option(parsing: .unconditional, help: "Epochs to train, each 60000 / batch-size steps rounded up (instead of --steps).")
+  @Option(parsing: .unconditional,
+          help: "Epochs to train, each 60000 / batch-size steps rounded up (instead of --steps).")
   var epochs: Int?
 
   @Option(parsing: .unconditional, help: "Images per step.")
@@ -100,7 +101,9 @@ struct MNISTCommand: ParsableCommand {
     for (flag, path) in [("--profile", profile), ("--trace", trace)] {
       guard let path else { continue }
       let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-      guard Self.isDirectory(folder) else { throw CommandFailure("cannot write \(flag) \(path): no folder \(folder.path)") }
+      guard Self.isDirectory(folder) else {
+        throw CommandFailure("cannot write \(flag) \(path): no folder \(folder.path)")
+      }
     }
     if let data, !Self.isDirectory(URL(fileURLWithPath: data)) {
       throw CommandFailure("--data \(data): no such folder")
