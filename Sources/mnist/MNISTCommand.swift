@@ -19,22 +19,25 @@ struct MNISTCommand: ParsableCommand {
   @Option(help: "The model: tiny (teenygrad's TinyConvNet) or convnet (the Keras MNIST convnet).")
   var model: MNISTModelKind = .convnet
 
-  @Option(help: "Training steps (default: one epoch).")
+  // Numeric options take the next argument even when it starts with "-", so `--steps -3` is reported as a
+  // value out of range rather than as a missing value followed by an unknown option.
+  @Option(parsing: .unconditional, help: "Training steps (default: one epoch).")
   var steps: Int?
 
-  @Option(help: "Epochs to train, each 60000 / batch-size steps rounded up (instead of --steps).")
+  @Option(parsing: .unconditional,
+          help: "Epochs to train, each 60000 / batch-size steps rounded up (instead of --steps).")
   var epochs: Int?
 
-  @Option(help: "Images per step.")
+  @Option(parsing: .unconditional, help: "Images per step.")
   var batchSize: Int = 128
 
-  @Option(help: "Adam's learning rate.")
+  @Option(parsing: .unconditional, help: "Adam's learning rate.")
   var lr: Float = 0.001
 
-  @Option(help: "Seed of the weights, the batches and dropout.")
+  @Option(parsing: .unconditional, help: "Seed of the weights, the batches and dropout.")
   var seed: UInt64 = 1337
 
-  @Option(help: "Worker threads that run kernels (default: every core).")
+  @Option(parsing: .unconditional, help: "Worker threads that run kernels (default: every core).")
   var threads: Int?
 
   @Option(help: "The folder holding the four MNIST files.")
@@ -49,11 +52,28 @@ struct MNISTCommand: ParsableCommand {
   @Option(help: "Save model and optimizer state to this safetensors file while training.")
   var checkpoint: String?
 
-  @Option(help: "Steps between checkpoints (one is also written at the end).")
+  @Option(parsing: .unconditional, help: "Steps between checkpoints (one is also written at the end).")
   var checkpointEvery: Int = 100
 
   @Flag(help: "Continue from --checkpoint up to the same total number of steps.")
   var resume = false
+
+  /// Parses the arguments and trains. Help and version requests print as usual; every failure prints one
+  /// line, `mnist: <reason>`, on standard error and exits with a non-zero status (64 for a usage error).
+  static func main() {
+    do {
+      let command = try parse()
+      try command.run()
+    } catch {
+      let code = exitCode(for: error)
+      guard code != .success else { exit(withError: error) }
+      let lines = message(for: error).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+      let reason = lines.first(where: { !$0.isEmpty }) ?? "failed (\(error))"
+      let hint = code == .validationFailure ? " (see 'mnist --help')" : ""
+      printToStandardError("mnist: \(reason)\(hint)")
+      Foundation.exit(code.rawValue)
+    }
+  }
 
   func validate() throws {
     if steps != nil, epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
@@ -74,6 +94,19 @@ struct MNISTCommand: ParsableCommand {
     let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
     if let folder = checkpointURL?.deletingLastPathComponent(), !Self.isDirectory(folder) {
       throw CommandFailure("cannot write checkpoint \(checkpointURL!.path): no folder \(folder.path)")
+    }
+    if let checkpointURL, Self.isDirectory(checkpointURL) {
+      throw CommandFailure("cannot use checkpoint \(checkpointURL.path): it is a folder")
+    }
+    for (flag, path) in [("--profile", profile), ("--trace", trace)] {
+      guard let path else { continue }
+      let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+      guard Self.isDirectory(folder) else {
+        throw CommandFailure("cannot write \(flag) \(path): no folder \(folder.path)")
+      }
+    }
+    if let data, !Self.isDirectory(URL(fileURLWithPath: data)) {
+      throw CommandFailure("--data \(data): no such folder")
     }
     if resume, let path = checkpointURL?.path, !FileManager.default.fileExists(atPath: path) {
       throw CommandFailure("cannot resume: \(CheckpointError.missing(path: path))")

@@ -11,7 +11,8 @@ enum Gzip {
   ///   - limit: the most bytes the output may hold; a stream that would produce more stops with
   ///     `DatasetError.decompressedTooLarge` before the memory is allocated.
   ///   - file: the name used in error messages.
-  static func decompress(_ compressed: [UInt8], limit: Int, file: String) throws(DatasetError) -> [UInt8] {
+  static func decompress(_ compressed: [UInt8], limit requested: Int, file: String) throws(DatasetError) -> [UInt8] {
+    let limit = max(requested, 0)
     var stream = z_stream()
     // 16 + MAX_WBITS asks zlib for a gzip wrapper (header and CRC-32 trailer) rather than a zlib one.
     let initStatus = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))

@@ -1,9 +1,24 @@
 import Foundation
 
 /// An array read from an IDX file (the format the MNIST files use): its shape and its unsigned-byte elements.
-struct IDXArray: Equatable {
-  var shape: [Int]
-  var bytes: [UInt8]
+///
+/// Parsing never trusts the header: a declared size is checked against the bytes present before anything of
+/// that size is allocated, and every malformed input throws a ``DatasetError`` that names the file.
+///
+/// ```swift
+/// let labels = try IDXArray(gzipped: bytes, limit: 10_008, file: "t10k-labels-idx1-ubyte.gz")
+/// print(labels.shape)   // [10000]
+/// ```
+public struct IDXArray: Equatable, Sendable {
+  /// The dimensions the header declares, outermost first; none is zero.
+  public var shape: [Int]
+  /// The elements, row-major, one byte each; exactly the product of ``shape`` of them.
+  public var bytes: [UInt8]
+
+  init(shape: [Int], bytes: [UInt8]) {
+    self.shape = shape
+    self.bytes = bytes
+  }
 }
 
 /// The element type codes the IDX format defines (the third byte of the header).
@@ -27,7 +42,13 @@ extension IDXArray {
   /// big-endian 32-bit integers, then exactly as many elements as the dimensions multiply to.
   ///
   /// Only unsigned-byte arrays (type 0x08) are accepted; the other IDX types are reported by name.
-  init(parsing data: [UInt8], file: String) throws(DatasetError) {
+  ///
+  /// - Parameters:
+  ///   - data: the whole file, uncompressed.
+  ///   - file: the name used in error messages.
+  /// - Throws: ``DatasetError`` for a bad magic number, another element type, a zero, missing or overflowing
+  ///   dimension, a truncated header or payload, or trailing bytes.
+  public init(parsing data: [UInt8], file: String) throws(DatasetError) {
     guard data.count >= 4, data[0] == 0, data[1] == 0 else {
       throw .badMagic(file: file, bytes: Array(data.prefix(4)))
     }
@@ -60,13 +81,24 @@ extension IDXArray {
   /// - Parameters:
   ///   - limit: the most decompressed bytes the file may hold.
   ///   - sha256: when given, the lowercase hex SHA-256 the decompressed bytes must have.
-  init(gzipFile path: String, limit: Int, sha256: String? = nil) throws(DatasetError) {
+  /// - Throws: ``DatasetError/unreadable(file:reason:)`` when the file cannot be read, or any error of
+  ///   ``init(gzipped:limit:sha256:file:)``.
+  public init(gzipFile path: String, limit: Int, sha256: String? = nil) throws(DatasetError) {
     let compressed = try readDatasetFile(path)
     try self.init(gzipped: compressed, limit: limit, sha256: sha256, file: path)
   }
 
   /// Decompresses, optionally verifies, and parses gzip-compressed IDX bytes.
-  init(gzipped compressed: [UInt8], limit: Int, sha256: String? = nil, file: String) throws(DatasetError) {
+  ///
+  /// - Parameters:
+  ///   - compressed: the gzip stream (concatenated members are joined).
+  ///   - limit: the most decompressed bytes the stream may produce; decompression stops with
+  ///     ``DatasetError/decompressedTooLarge(file:limit:)`` before allocating more.
+  ///   - sha256: when given, the lowercase hex SHA-256 the decompressed bytes must have.
+  ///   - file: the name used in error messages.
+  /// - Throws: ``DatasetError`` for a corrupt or truncated gzip stream, too much output, a checksum mismatch,
+  ///   or any error of ``init(parsing:file:)``.
+  public init(gzipped compressed: [UInt8], limit: Int, sha256: String? = nil, file: String) throws(DatasetError) {
     let data = try Gzip.decompress(compressed, limit: limit, file: file)
     if let expected = sha256 {
       let actual = SHA256.hex(of: data)
@@ -78,6 +110,11 @@ extension IDXArray {
 
 /// Returns the contents of the file at `path`.
 func readDatasetFile(_ path: String) throws(DatasetError) -> [UInt8] {
+  var isDirectory: ObjCBool = false
+  guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+    throw .unreadable(file: path, reason: "no such file")
+  }
+  guard !isDirectory.boolValue else { throw .unreadable(file: path, reason: "it is a folder") }
   do {
     return try [UInt8](Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe))
   } catch {

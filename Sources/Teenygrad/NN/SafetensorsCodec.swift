@@ -43,6 +43,8 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable {
   case byteCountMismatch(name: String, expected: Int, actual: Int)
   /// `__metadata__` names the header's metadata and cannot name a tensor.
   case reservedName
+  /// The file could not be opened or read.
+  case unreadable(path: String, reason: String)
 
   /// A one-line explanation naming the tensor or header field at fault.
   public var description: String {
@@ -84,6 +86,8 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable {
       return "safetensors: tensor '\(name)' has \(actual) bytes, its dtype and shape need \(expected)"
     case .reservedName:
       return "safetensors: '__metadata__' cannot name a tensor"
+    case let .unreadable(path, reason):
+      return "safetensors: cannot read \(path) (\(reason))"
     }
   }
 
@@ -181,15 +185,18 @@ enum Safetensors {
   }
 
   /// Returns the byte count of a tensor of `dtype` and `shape`, rejecting negative or overflowing shapes.
+  ///
+  /// A shape with a zero dimension holds no bytes, but its other dimensions must still multiply to a size that
+  /// fits in an `Int`: the tensor's strides are products of them.
   private static func byteCount(of dtype: DType, shape: [Int], name: String) throws(SafetensorsError) -> Int {
     guard shape.allSatisfy({ $0 >= 0 }) else { throw .negativeDimension(name: name, shape: shape) }
     var count = dtype.itemSize
-    for size in shape {
+    for size in shape where size != 0 {
       let (product, overflow) = count.multipliedReportingOverflow(by: size)
       guard !overflow else { throw .sizeOverflow(name: name, shape: shape) }
       count = product
     }
-    return count
+    return shape.contains(0) ? 0 : count
   }
 }
 

@@ -30,10 +30,36 @@ public func safeSave(_ tensors: [String: Tensor], to url: URL) throws {
 }
 
 /// Reads the tensors of a safetensors file (teenygrad's `safe_load`).
+///
+/// - Throws: ``SafetensorsError``: ``SafetensorsError/unreadable(path:reason:)`` when the file cannot be read,
+///   or any error of ``safeLoad(bytes:)``.
 public func safeLoad(from url: URL) throws -> [String: Tensor] {
-  let data = try Data(contentsOf: url)
-  let (entries, _) = try Safetensors.decode([UInt8](data))
+  try safeLoad(bytes: try readSafetensorsFile(url.path))
+}
+
+/// Returns the tensors of the safetensors file whose contents are `bytes`.
+///
+/// Nothing the header claims is trusted: the header length is checked against the bytes present, every
+/// tensor's dtype, shape and byte range are checked against each other and against the data section (which
+/// the ranges must tile exactly) before any tensor is made.
+/// - Throws: ``SafetensorsError`` naming the header field or tensor at fault.
+public func safeLoad(bytes: [UInt8]) throws(SafetensorsError) -> [String: Tensor] {
+  let (entries, _) = try Safetensors.decode(bytes)
   return entries.mapValues { Tensor(rawBytes: $0.bytes, dtype: $0.dtype, shape: $0.shape) }
+}
+
+/// Returns the contents of the regular file at `path`.
+private func readSafetensorsFile(_ path: String) throws(SafetensorsError) -> [UInt8] {
+  var isDirectory: ObjCBool = false
+  guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+    throw .unreadable(path: path, reason: "no such file")
+  }
+  guard !isDirectory.boolValue else { throw .unreadable(path: path, reason: "it is a folder") }
+  do {
+    return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe))
+  } catch {
+    throw .unreadable(path: path, reason: error.localizedDescription)
+  }
 }
 
 /// Assigns `state` to the module's tensors of the same names and realizes them (teenygrad's `load_state_dict`).
