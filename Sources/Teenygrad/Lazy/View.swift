@@ -27,7 +27,7 @@ struct View: Hashable, Sendable {
     var acc = 1
     for d in stride(from: shape.count - 1, through: 0, by: -1) {
       strides[d] = shape[d] == 1 ? 0 : acc
-      acc *= shape[d]
+      acc &*= shape[d]  // wraps only for shapes with a zero dimension, whose strides are never used
     }
     return strides
   }
