@@ -16,7 +16,7 @@ private struct IndexRecord: Sendable {
 /// worker runs exactly one; returns what each index saw, by index.
 private func runOnEveryWorker(_ pool: ThreadPool) -> [IndexRecord] {
   let count = pool.threadCount
-  let records = Mutex<[IndexRecord]>([])
+  let records = Locked<[IndexRecord]>([])
   let arrived = Atomic<Int>(0)
   pool.parallelFor(count) { index, worker in
     arrived.wrappingAdd(1, ordering: .acquiringAndReleasing)
@@ -32,8 +32,8 @@ private func runOnEveryWorker(_ pool: ThreadPool) -> [IndexRecord] {
 /// Runs `pool.parallelFor(count)` and checks that every index ran once, that worker numbers are in range,
 /// and that no two bodies ran at the same time under the same worker number.
 private func checkCoverage(_ pool: ThreadPool, count: Int, sourceLocation: SourceLocation = #_sourceLocation) {
-  let hits = Mutex([Int](repeating: 0, count: count))
-  let busyWorkers = Mutex(Set<Int>())
+  let hits = Locked([Int](repeating: 0, count: count))
+  let busyWorkers = Locked(Set<Int>())
   let clashes = Atomic<Int>(0)
   let badWorkers = Atomic<Int>(0)
   // Failures are counted here and checked on the test's thread: expectations belong to the test's task.
@@ -145,7 +145,7 @@ struct RuntimeTests {
   @Test func nestedParallelForRunsSeriallyOnTheEnclosingWorker() {
     let pool = ThreadPool(threads: 2)
     defer { pool.shutdown() }
-    let pairs = Mutex([Int](repeating: 0, count: 4 * 10))
+    let pairs = Locked([Int](repeating: 0, count: 4 * 10))
     let mismatches = Atomic<Int>(0)
     pool.parallelFor(4) { outer, outerWorker in
       let thread = Topology.currentThreadID()
@@ -175,7 +175,7 @@ struct RuntimeTests {
     pool.shutdown()
     #expect(pool.liveWorkerCount == 0)
     pool.shutdown()
-    let seen = Mutex<Set<[Int]>>([])
+    let seen = Locked<Set<[Int]>>([])
     pool.parallelFor(10) { _, worker in
       let id = Int(Topology.currentThreadID())
       seen.withLock { _ = $0.insert([Int(id), worker]) }
