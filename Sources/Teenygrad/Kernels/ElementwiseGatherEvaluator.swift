@@ -99,7 +99,9 @@ struct GatherEvaluator: @unchecked Sendable {
       let v = input.st.views[0]
       let blockAxes = Array(axes[outer...])
       tableList.append(Self.blockTable(v, axes: blockAxes, shape: blockShape, count: block))
-      partList.append(ViewParts(offset: v.offset,
+      // Axes of size 1 are not iterated: where the mask excludes their one index, every lane is padding.
+      let padded = v.mask.map { m in kernel.shape.indices.contains { kernel.shape[$0] == 1 && !m[$0].contains(0) } } ?? false
+      partList.append(ViewParts(offset: padded ? Self.padding : v.offset,
                                 outerStrides: axes[..<outer].map { v.strides[$0] },
                                 outerMask: v.mask.map { m in axes[..<outer].map { m[$0] } },
                                 redStrides: redAxes.map { v.strides[$0] },
