@@ -38,7 +38,7 @@ private struct KillTally: CustomStringConvertible {
 @Suite(.enabled(if: mnistBinary != nil && mnistFolder != nil, "needs the mnist executable and MNIST_DIR"),
        .timeLimit(.minutes(4)))
 struct CheckpointKillTests {
-  static let steps = 40
+  static let steps = 200
   static let kills = 30
 
   /// Returns the step count stored in the checkpoint at `url`, or the error it fails to load with.

@@ -12,7 +12,7 @@ final class GEMMWorkspace: Sendable {
     var capacity: Int
   }
 
-  private let table = Mutex<[Scratch?]>([])
+  private let table = Locked<[Scratch?]>([])
 
   private static let alignment = 64
 
@@ -22,7 +22,7 @@ final class GEMMWorkspace: Sendable {
   /// Called once on every new scratch block of ``hugePageBytes`` or more, before its first use. The
   /// runtime sets it to ask the OS for huge pages: a large shared packed B otherwise costs the GEMM
   /// loop a TLB miss per few micro-panels.
-  static let largeBlockAdvice = Mutex<(@Sendable (UnsafeMutableRawPointer, Int) -> Void)?>(nil)
+  static let largeBlockAdvice = Locked<(@Sendable (UnsafeMutableRawPointer, Int) -> Void)?>(nil)
 
   /// Scratch of at least `count` floats for `worker`; its contents are undefined.
   func floats(worker: Int, count: Int) -> UnsafeMutablePointer<Float> {
@@ -67,7 +67,7 @@ final class GEMMWorkspace: Sendable {
   }
 
   /// Idle workspaces: a call borrows one, so concurrent GEMM calls never share scratch.
-  private static let idle = Mutex<[GEMMWorkspace]>([])
+  private static let idle = Locked<[GEMMWorkspace]>([])
 
   /// Runs `body` with a workspace that no other running call holds.
   static func withWorkspace<R>(_ body: (GEMMWorkspace) -> R) -> R {

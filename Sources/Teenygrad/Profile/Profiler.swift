@@ -47,7 +47,7 @@ enum Profiler {
       tag >> 32 == session && tag & 0xFFFF_FFFF != 0 ? (tag & 0xFFFF_FFFF) - 1 : nil
     }
   }
-  private static let state = Mutex(State())
+  private static let state = Locked(State())
   private static let mode: Atomic<Int> = {
     KernelProfile.installExitWriter()
     return Atomic<Int>(EnvironmentFlags.profilePath != nil || EnvironmentFlags.debug >= 2 ? recordsBit : 0)

@@ -36,7 +36,7 @@ enum TraceLog {
     var realizations: [RealizationSpan] = []
   }
 
-  private static let contents = Mutex(Contents())
+  private static let contents = Locked(Contents())
 
   static func addKernel(_ record: KernelRecord, callerThread: Int32) {
     contents.withLock { $0.kernels.append(KernelSpan(record: record, callerThread: callerThread)) }

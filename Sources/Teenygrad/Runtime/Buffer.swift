@@ -40,7 +40,7 @@ final class BufferAllocator: @unchecked Sendable {
     var liveBytes = 0
     var peakLiveBytes = 0
   }
-  private let state = Mutex(State())
+  private let state = Locked(State())
   /// Free blocks beyond this many bytes go back to the system.
   var cacheLimitBytes = 1 << 30
 

@@ -9,7 +9,7 @@ public enum Runtime {
     var reportedUnpinned = false
   }
 
-  private static let state = Mutex(State())
+  private static let state = Locked(State())
 
   /// The number of worker threads that run kernels, the calling thread included.
   ///

@@ -14,7 +14,7 @@ final class ThreadPool: @unchecked Sendable {
   let threadCount: Int
   private let shared: PoolShared
   /// Serializes forks from different threads; holds whether the pool has been shut down.
-  private let forkLock = Mutex<Bool>(false)
+  private let forkLock = Locked<Bool>(false)
 
   /// Starts `threads - 1` worker threads (none for one thread) and returns once each has started and, with
   /// `pin`, bound itself to its core. Pinning is skipped when the topology gives no cores.

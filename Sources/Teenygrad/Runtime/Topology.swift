@@ -49,7 +49,7 @@ final class Topology: Sendable {
   /// For each physical core in hwloc's logical order, the OS index of the one processing unit a thread
   /// bound to that core runs on (the core's cpuset, singlified). Empty when hwloc gave no information.
   let coreCPUs: [Int]
-  private let topology: Mutex<OpaquePointer?>
+  private let topology: Locked<OpaquePointer?>
 
   private init() {
     var handle: OpaquePointer?
@@ -65,7 +65,7 @@ final class Topology: Sendable {
     }
     summary = discovered?.summary ?? Self.fallbackSummary()
     coreCPUs = discovered?.coreCPUs ?? []
-    topology = Mutex(discovered == nil ? nil : handle)
+    topology = Locked(discovered == nil ? nil : handle)
   }
 
   /// Returns whether threads can be bound to cores (hwloc described at least one core).

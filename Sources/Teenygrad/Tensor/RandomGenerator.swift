@@ -34,7 +34,7 @@ struct RandomGenerator: Sendable {
   /// Uniform in [0, 1).
   mutating func nextFloat() -> Float { Float(next() >> 40) * 0x1p-24 }
 
-  static let shared = Mutex(RandomGenerator(seed: UInt64(UInt(bitPattern: Int(Date().timeIntervalSince1970 * 1000)))))
+  static let shared = Locked(RandomGenerator(seed: UInt64(UInt(bitPattern: Int(Date().timeIntervalSince1970 * 1000)))))
 
   /// The four state words, for checkpoints.
   var words: [UInt64] { [state.0, state.1, state.2, state.3] }
