@@ -116,15 +116,15 @@ enum ElementwiseOps {
     let count = vectors(n)
     switch op {
     case .neg:
-      for i in 0..<count { d.storeBytes(of: -s.load(fromByteOffset: i &* 32, as: V.self), toByteOffset: i &* 32, as: V.self) }
+      for i in 0..<count { d.storeBytes(of: -s.loadUnaligned(fromByteOffset: i &* 32, as: V.self), toByteOffset: i &* 32, as: V.self) }
     case .sqrt:
       for i in 0..<count {
-        d.storeBytes(of: s.load(fromByteOffset: i &* 32, as: V.self).squareRoot(), toByteOffset: i &* 32, as: V.self)
+        d.storeBytes(of: s.loadUnaligned(fromByteOffset: i &* 32, as: V.self).squareRoot(), toByteOffset: i &* 32, as: V.self)
       }
     case .exp2:
-      for i in 0..<count { d.storeBytes(of: VectorMath.exp2(s.load(fromByteOffset: i &* 32, as: V.self)), toByteOffset: i &* 32, as: V.self) }
+      for i in 0..<count { d.storeBytes(of: VectorMath.exp2(s.loadUnaligned(fromByteOffset: i &* 32, as: V.self)), toByteOffset: i &* 32, as: V.self) }
     case .log2:
-      for i in 0..<count { d.storeBytes(of: VectorMath.log2(s.load(fromByteOffset: i &* 32, as: V.self)), toByteOffset: i &* 32, as: V.self) }
+      for i in 0..<count { d.storeBytes(of: VectorMath.log2(s.loadUnaligned(fromByteOffset: i &* 32, as: V.self)), toByteOffset: i &* 32, as: V.self) }
     case .sin:
       for i in 0..<n { dst[i] = Foundation.sin(src[i]) }
     case .cast(let dtype):
@@ -139,7 +139,7 @@ enum ElementwiseOps {
     @inline(__always) func run(_ f: (V, V) -> V) {
       for i in 0..<count {
         let o = i &* 32
-        d.storeBytes(of: f(a.load(fromByteOffset: o, as: V.self), b.load(fromByteOffset: o, as: V.self)), toByteOffset: o, as: V.self)
+        d.storeBytes(of: f(a.loadUnaligned(fromByteOffset: o, as: V.self), b.loadUnaligned(fromByteOffset: o, as: V.self)), toByteOffset: o, as: V.self)
       }
     }
     switch op {
@@ -160,8 +160,8 @@ enum ElementwiseOps {
     let zero = V(repeating: 0)
     for i in 0..<vectors(n) {
       let o = i &* 32
-      let m = c.load(fromByteOffset: o, as: V.self) .!= zero
-      let r = b.load(fromByteOffset: o, as: V.self).replacing(with: a.load(fromByteOffset: o, as: V.self), where: m)
+      let m = c.loadUnaligned(fromByteOffset: o, as: V.self) .!= zero
+      let r = b.loadUnaligned(fromByteOffset: o, as: V.self).replacing(with: a.loadUnaligned(fromByteOffset: o, as: V.self), where: m)
       d.storeBytes(of: r, toByteOffset: o, as: V.self)
     }
   }
