@@ -5,19 +5,6 @@ import Teenygrad
 private let mnistBinary = ExecutableRunner.find("mnist")
 private let mnistFolder = ProcessInfo.processInfo.environment["MNIST_DIR"].flatMap { $0.isEmpty ? nil : $0 }
 
-/// A small seeded generator (SplitMix64), so the kill schedule of a failing run can be replayed.
-private struct SplitMix {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
-
 /// What one killed run left behind.
 private struct KillTally: CustomStringConvertible {
   var kills = 0
@@ -93,7 +80,7 @@ struct CheckpointKillTests {
     let startup = firstWrite ?? total / 2
     let perStep = max(total - startup, 0.01) / Double(Self.steps)
 
-    var random = SplitMix(state: 20_261_127)
+    var random = SeededRandom(state: 20_261_127)
     var tally = KillTally()
     var lastStep = 0
     while tally.kills < Self.kills {

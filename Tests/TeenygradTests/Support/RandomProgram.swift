@@ -13,13 +13,16 @@ struct SeededRandom {
     return z ^ (z >> 31)
   }
 
+  /// A uniform double in [0, 1).
+  mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
   /// A uniform integer in `range`.
   mutating func int(_ range: ClosedRange<Int>) -> Int {
     range.lowerBound + Int(next() % UInt64(range.count))
   }
 
   /// True with probability `p`.
-  mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
+  mutating func chance(_ p: Double) -> Bool { unit() < p }
 
   mutating func pick<T>(_ items: [T]) -> T { items[int(0...items.count - 1)] }
 
