@@ -33,39 +33,26 @@ final class GeneralIndexer: @unchecked Sendable {
   /// The buffer index of `idx` (top view's shape), or -1 for padding.
   @inline(__always)
   func index(_ idx: UnsafeMutablePointer<Int>) -> Int {
-    let s = starts
-    var base = s[viewCount - 1]
-      let rank = table[base]
-      var flat = table[base + 1]
-      let masked = table[base + 2] != 0
-      for d in 0..<rank {
-        let e = base + 3 + 4 * d
-        let i = idx[d]
-        if masked && (i < table[e + 2] || i >= table[e + 3]) { return -1 }
-        flat &+= i &* table[e + 1]
-      }
-      var v = viewCount - 1
-      while v > 0 {
-        v -= 1
-        base = s[v]
-        let r = table[base]
-        var rest = flat
-        var offset = table[base + 1]
-        let m = table[base + 2] != 0
-        var d = r - 1
-        while d >= 0 {
-          let e = base + 3 + 4 * d
-          let n = table[e]
-          let i = rest % n
-          rest /= n
-          if m && (i < table[e + 2] || i >= table[e + 3]) { return -1 }
-          offset &+= i &* table[e + 1]
-          d -= 1
-        }
-        flat = offset
-      }
-      return flat
+    let base = starts[viewCount - 1]
+    let rank = table[base]
+    var flat = table[base + 1]
+    let masked = table[base + 2] != 0
+    for d in 0..<rank {
+      let e = base + 3 + 4 * d
+      let i = idx[d]
+      if masked && (i < table[e + 2] || i >= table[e + 3]) { return -1 }
+      flat &+= i &* table[e + 1]
+    }
+    var v = viewCount - 1
+    while v > 0 {
+      v -= 1
+      let (offset, outside) = decompose(view: v, flat, digits: nil)
+      if outside != 0 { return -1 }
+      flat = offset
+    }
+    return flat
   }
+
   /// Buffer indices (or -1 for padding) of `count` consecutive elements: starting at `idx` (top view's shape)
   /// and stepping an odometer over `axes` (last fastest) of sizes `shape`. Each lower view keeps its digits
   /// between elements, so a step of one in a view's flat index costs a digit increment, not a division per
@@ -136,25 +123,32 @@ final class GeneralIndexer: @unchecked Sendable {
         d -= 1
       }
     } else if f != s[0] {
-      var rest = f
-      var offset = table[base + 1]
-      var outside = 0
-      var d = rank - 1
-      while d >= 0 {
-        let e = base + 3 + 4 * d
-        let n = table[e]
-        let i = rest % n
-        rest /= n
-        digits[d] = i
-        outside += Self.outside(i, table, e)
-        offset &+= i &* table[e + 1]
-        d -= 1
-      }
-      s[1] = offset
-      s[2] = outside
+      (s[1], s[2]) = decompose(view: v, f, digits: digits)
     }
     s[0] = f
     return s[1]
+  }
+
+  /// View `v`'s offset into the view below for its flat index `flat`, and how many of its digits fall
+  /// outside the mask; stores the digits when `digits` is given.
+  @inline(__always)
+  private func decompose(view v: Int, _ flat: Int, digits: UnsafeMutablePointer<Int>?) -> (offset: Int, outside: Int) {
+    let base = starts[v]
+    var rest = flat
+    var offset = table[base + 1]
+    var outside = 0
+    var d = table[base] - 1
+    while d >= 0 {
+      let e = base + 3 + 4 * d
+      let n = table[e]
+      let i = rest % n
+      rest /= n
+      digits?[d] = i
+      outside += Self.outside(i, table, e)
+      offset &+= i &* table[e + 1]
+      d -= 1
+    }
+    return (offset, outside)
   }
 
   @inline(__always)

@@ -24,26 +24,6 @@ struct ElementwiseProgram: Sendable {
     result = emit(expr, &memo)
   }
 
-  /// Runs every instruction over `n` lanes of `regs` (`chunk` floats per register); `load(input, register)`
-  /// fills a register from a kernel input. Returns the result register.
-  @inline(__always)
-  func execute(_ regs: UnsafeMutablePointer<Float>, _ n: Int,
-               load: (_ input: Int, _ register: UnsafeMutablePointer<Float>) -> Void) -> UnsafeMutablePointer<Float> {
-    let c = ElementwiseProgram.chunk
-    for instruction in instructions {
-      switch instruction {
-      case .load(let input, let dst): load(input, regs + dst * c)
-      case .const(let v, let dst): ElementwiseOps.fill(regs + dst * c, v, n)
-      case .unary(let op, let src, let dst): ElementwiseOps.unary(op, regs + src * c, regs + dst * c, n)
-      case .binary(let op, let lhs, let rhs, let dst):
-        ElementwiseOps.binary(op, regs + lhs * c, regs + rhs * c, regs + dst * c, n)
-      case .select(let cond, let lhs, let rhs, let dst):
-        ElementwiseOps.select(regs + cond * c, regs + lhs * c, regs + rhs * c, regs + dst * c, n)
-      }
-    }
-    return regs + result * c
-  }
-
   /// Runs every instruction over `n` lanes (a multiple of 8), reading inputs in place where `load` returns a
   /// pointer to their lanes in memory (else it fills the register it is given), and writing the result
   /// straight into `out` when given. Returns where the result lanes are: `out`, a register, or an input's

@@ -20,7 +20,7 @@ enum GEMMPacking {
       } else if valid == mr && a.rowStride == 1 {
         packAColumnMajor(src, colStride: a.colStride, depth: depth, into: panel)
       } else {
-        packAGeneral(src, a.rowStride, a.colStride, valid: valid, depth: depth, into: panel)
+        packStrided(src, lineStride: a.rowStride, stepStride: a.colStride, width: mr, valid: valid, depth: depth, into: panel)
       }
       panel += mr &* depth
       i &+= mr
@@ -43,7 +43,7 @@ enum GEMMPacking {
       } else if b.colStride == 1 {
         packBRowMajorPartial(src, rowStride: b.rowStride, valid: valid, depth: depth, into: panel)
       } else {
-        packBGeneral(src, b.rowStride, b.colStride, valid: valid, depth: depth, into: panel)
+        packStrided(src, lineStride: b.colStride, stepStride: b.rowStride, width: nr, valid: valid, depth: depth, into: panel)
       }
       panel += nr &* depth
       j &+= nr
@@ -80,23 +80,24 @@ enum GEMMPacking {
     }
   }
 
-  /// Any strides, or fewer than six rows: zero the panel, then copy each valid row down its k steps.
-  private static func packAGeneral(
-    _ src: UnsafePointer<Float>, _ rowStride: Int, _ colStride: Int, valid: Int, depth: Int,
+  /// Any strides, or fewer lines than the panel is wide: zero the panel, then copy each valid line (an A row
+  /// or a B column) down its k steps. `lineStride` moves to the next line, `stepStride` to the next k.
+  private static func packStrided(
+    _ src: UnsafePointer<Float>, lineStride: Int, stepStride: Int, width: Int, valid: Int, depth: Int,
     into dst: UnsafeMutablePointer<Float>
   ) {
-    let mr = F32GEMMTile.rows
-    if valid < mr { dst.update(repeating: 0, count: mr &* depth) }
-    for r in 0..<valid {
-      var s = src + r &* rowStride
-      var d = dst + r
+    if valid < width { dst.update(repeating: 0, count: width &* depth) }
+    for line in 0..<valid {
+      var s = src + line &* lineStride
+      var d = dst + line
       for _ in 0..<depth {
         d.pointee = s.pointee
-        s += colStride
-        d += mr
+        s += stepStride
+        d += width
       }
     }
   }
+
 
   /// Row-major B: each k step is two 8-lane vectors copied from one row.
   @inline(__always)
@@ -143,22 +144,4 @@ enum GEMMPacking {
     }
   }
 
-  /// Any strides (column-major B among them), or fewer than 16 columns: zero the panel, then copy each
-  /// valid column down its k steps.
-  private static func packBGeneral(
-    _ src: UnsafePointer<Float>, _ rowStride: Int, _ colStride: Int, valid: Int, depth: Int,
-    into dst: UnsafeMutablePointer<Float>
-  ) {
-    let nr = F32GEMMTile.cols
-    if valid < nr { dst.update(repeating: 0, count: nr &* depth) }
-    for j in 0..<valid {
-      var s = src + j &* colStride
-      var d = dst + j
-      for _ in 0..<depth {
-        d.pointee = s.pointee
-        s += rowStride
-        d += nr
-      }
-    }
-  }
 }

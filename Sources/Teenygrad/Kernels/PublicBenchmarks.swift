@@ -70,19 +70,16 @@ public final class MicroKernelBenchmark {
   /// Runs the SIMD kernel `times` times on the same buffers and returns the first output, so that callers
   /// can keep the work from being optimized away.
   @discardableResult
-  public func run(times: Int = 1) -> Float {
-    let call = MicroKernelCall(depth: depth, a: UnsafePointer(a.baseAddress!),
-                               b: UnsafePointer(b.baseAddress!), out: out.baseAddress!)
-    for _ in 0..<times { kernel.run(call) }
-    return out[0]
-  }
+  public func run(times: Int = 1) -> Float { repeated(times, kernel.run) }
 
   /// Runs the scalar reference twin of the kernel `times` times and returns the first output.
   @discardableResult
-  public func runReference(times: Int = 1) -> Float {
+  public func runReference(times: Int = 1) -> Float { repeated(times, kernel.reference) }
+
+  private func repeated(_ times: Int, _ body: (MicroKernelCall) -> Void) -> Float {
     let call = MicroKernelCall(depth: depth, a: UnsafePointer(a.baseAddress!),
                                b: UnsafePointer(b.baseAddress!), out: out.baseAddress!)
-    for _ in 0..<times { kernel.reference(call) }
+    for _ in 0..<times { body(call) }
     return out[0]
   }
 
