@@ -12,8 +12,11 @@
 struct GatherEvaluator: @unchecked Sendable {
   /// The most lanes a block table holds.
   static let maxBlock = 4096
-  /// The offset of a padded lane: negative, and still negative after adding another part's offset.
+  /// The offset of a padded lane: far below any real offset, and still so after adding other parts' offsets.
   static let padding = -(1 << 52)
+  /// Whether an offset (a sum of parts) is padding. Real partial offsets may be negative (flipped axes), but
+  /// never by more than a buffer's size.
+  @inline(__always) static func isPadding(_ offset: Int) -> Bool { offset < padding / 2 }
   /// Fewest outputs a reduce needs for its lanes to fill SIMD registers usefully here.
   static let minReduceLanes = 64
 
@@ -45,8 +48,15 @@ struct GatherEvaluator: @unchecked Sendable {
   }
 
   /// Block offset tables (one per single-view input) and multi-view indexers; owns their memory.
+  ///
+  /// A block table never holds padding: a lane its view masks out gets the offset of a lane it keeps, so every
+  /// gather is a plain load, and a lane mask (all ones where kept, zero where masked) clears those lanes after.
   final class Tables: @unchecked Sendable {
     let block: [UnsafeMutablePointer<Int>?]
+    /// Per input, the lane mask when its view masks out some block lanes (nil when it keeps them all).
+    let laneMask: [UnsafeMutablePointer<UInt32>?]
+    /// Per input, whether its view masks out every block lane: the input reads as zeros.
+    let allPadded: [Bool]
     let parts: [ViewParts?]
     let indexers: [GeneralIndexer?]
     /// Per input, whether its block part is the lane itself (unit stride, no padding): each block row is one
@@ -54,17 +64,38 @@ struct GatherEvaluator: @unchecked Sendable {
     let rowContiguous: [Bool]
 
     init(block: [UnsafeMutablePointer<Int>?], parts: [ViewParts?], indexers: [GeneralIndexer?], blockSize: Int) {
+      var masks: [UnsafeMutablePointer<UInt32>?] = []
+      var padded: [Bool] = []
+      for table in block {
+        guard let table, let keep = (0..<blockSize).first(where: { !GatherEvaluator.isPadding(table[$0]) }) else {
+          masks.append(nil); padded.append(table != nil); continue
+        }
+        padded.append(false)
+        guard (0..<blockSize).contains(where: { GatherEvaluator.isPadding(table[$0]) }) else { masks.append(nil); continue }
+        let mask = UnsafeMutablePointer<UInt32>.allocate(capacity: blockSize)
+        for p in 0..<blockSize {
+          let kept = !GatherEvaluator.isPadding(table[p])
+          mask[p] = kept ? .max : 0
+          if !kept { table[p] = table[keep] }
+        }
+        masks.append(mask)
+      }
       self.block = block
+      laneMask = masks
+      allPadded = padded
       self.parts = parts
       self.indexers = indexers
-      rowContiguous = block.map { table in
-        guard let table else { return false }
+      rowContiguous = block.indices.map { i in
+        guard let table = block[i], masks[i] == nil, !padded[i] else { return false }
         for p in 0..<blockSize where table[p] != p { return false }
         return true
       }
     }
 
-    deinit { for b in block { b?.deallocate() } }
+    deinit {
+      for b in block { b?.deallocate() }
+      for m in laneMask { m?.deallocate() }
+    }
   }
 
   init(kernel: Kernel, buffers: [Buffer]) {
@@ -165,19 +196,31 @@ struct GatherEvaluator: @unchecked Sendable {
     return Swift.max(1, comboCount * chunk * (program.instructions.count + 2 * inputs.count + 12 * general))
   }
 
+  /// A run of a chunk's lanes within one block row: lanes `lane ..< lane + count` are block positions
+  /// `position ..< position + count`.
+  struct Segment {
+    var lane: Int
+    var count: Int
+    var position: Int
+  }
+
   func run(units: Range<Int>) {
+    let segmentCapacity = chunk + 1
     let regs = UnsafeMutablePointer<Float>.allocate(capacity: (program.registerCount + 1) * chunk)
-    let offs = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, inputs.count) * chunk)
+    let segments = UnsafeMutablePointer<Segment>.allocate(capacity: segmentCapacity)
+    let rowBases = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, inputs.count) * segmentCapacity)
+    let offs = UnsafeMutablePointer<Int>.allocate(capacity: chunk)
     let kidx = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, kernelRank))
     let outer = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, outerRank))
-    defer { regs.deallocate(); offs.deallocate(); kidx.deallocate(); outer.deallocate() }
+    defer { regs.deallocate(); segments.deallocate(); rowBases.deallocate(); offs.deallocate(); kidx.deallocate(); outer.deallocate() }
     let acc = regs + program.registerCount * chunk
     var ridx = [Int](repeating: 0, count: redShape.count)
     var comboOffsets = [Int](repeating: 0, count: inputs.count)
     for unit in units {
       let u0 = unit * chunk
       let n = Swift.min(chunk, outCount - u0)
-      for i in inputs.indices where tables.parts[i] != nil { fillOffsets(i, u0, n, outer, offs + i * chunk) }
+      let rows = RowSegments(start: segments, count: fillSegments(u0, n, outer, segments, rowBases, segmentCapacity),
+                             bases: rowBases, capacity: segmentCapacity)
       if reduceOp != nil { ElementwiseOps.fill(acc, reduceOp == .max ? -.infinity : 0, n) }
       for combo in 0..<comboCount {
         var rest = combo
@@ -193,7 +236,7 @@ struct GatherEvaluator: @unchecked Sendable {
         }
         let direct = reduceOp == nil && outputDType == .float32 && n & 7 == 0
           ? output.assumingMemoryBound(to: Float.self) + u0 : nil
-        let result = evaluate(u0, n, offs, comboOffsets, ridx, kidx, regs, out: direct)
+        let result = evaluate(u0, n, rows, offs, comboOffsets, ridx, kidx, regs, out: direct)
         switch reduceOp {
         case nil: if result != direct { store(result, u0, n) }
         case .sum?: ReduceChunk.accumulateSum(acc, result, n)
@@ -204,30 +247,38 @@ struct GatherEvaluator: @unchecked Sendable {
     }
   }
 
-  /// Input `i`'s element offset for lanes `u0 ..< u0 + n` (negative where padded): outer part per block row
-  /// plus the tabulated block part.
-  private func fillOffsets(_ i: Int, _ u0: Int, _ n: Int, _ outer: UnsafeMutablePointer<Int>, _ dst: UnsafeMutablePointer<Int>) {
-    let parts = tables.parts[i]!
-    let table = tables.block[i]!
-    let contiguous = tables.rowContiguous[i] && inputs[i].dtype == .float32
+  /// A chunk's block-row segments, and per single-view input the row part of its offset in each segment.
+  struct RowSegments {
+    let start: UnsafeMutablePointer<Segment>
+    let count: Int
+    let bases: UnsafeMutablePointer<Int>
+    let capacity: Int
+    func bases(_ input: Int) -> UnsafeMutablePointer<Int> { bases + input * capacity }
+  }
+
+  /// Cuts lanes `u0 ..< u0 + n` into block-row segments and computes each single-view input's row offset
+  /// (``padding`` where its mask excludes the row) per segment. Returns the segment count.
+  private func fillSegments(_ u0: Int, _ n: Int, _ outer: UnsafeMutablePointer<Int>, _ segments: UnsafeMutablePointer<Segment>,
+                            _ bases: UnsafeMutablePointer<Int>, _ capacity: Int) -> Int {
     var row = u0 / blockSize
     for d in (0..<outerRank).reversed() { outer[d] = row % outShape[d]; row /= outShape[d] }
     var p = u0 % blockSize
     var lane = 0
+    var count = 0
     while lane < n {
-      var base = parts.offset
-      for d in 0..<outerRank { base &+= outer[d] &* parts.outerStrides[d] }
-      if let m = parts.outerMask {
-        for d in 0..<outerRank where !m[d].contains(outer[d]) { base = Self.padding; break }
+      let length = Swift.min(blockSize - p, n - lane)
+      segments[count] = Segment(lane: lane, count: length, position: p)
+      for i in inputs.indices {
+        guard let parts = tables.parts[i] else { continue }
+        var base = parts.offset
+        for d in 0..<outerRank { base &+= outer[d] &* parts.outerStrides[d] }
+        if let m = parts.outerMask {
+          for d in 0..<outerRank where !m[d].contains(outer[d]) { base = Self.padding; break }
+        }
+        bases[i * capacity + count] = base
       }
-      let count = Swift.min(blockSize - p, n - lane)
-      let out = dst + lane, src = table + p
-      if contiguous {
-        out[0] = base &+ src[0]  // a row segment's lanes follow its first
-      } else {
-        for q in 0..<count { out[q] = base &+ src[q] }
-      }
-      lane += count
+      count += 1
+      lane += length
       p = 0
       var d = outerRank - 1
       while d >= 0 {
@@ -237,48 +288,53 @@ struct GatherEvaluator: @unchecked Sendable {
         d -= 1
       }
     }
+    return count
   }
 
-  private func evaluate(_ u0: Int, _ n: Int, _ offs: UnsafeMutablePointer<Int>, _ comboOffsets: [Int], _ ridx: [Int],
-                        _ kidx: UnsafeMutablePointer<Int>, _ regs: UnsafeMutablePointer<Float>,
+  private func evaluate(_ u0: Int, _ n: Int, _ rows: RowSegments, _ offs: UnsafeMutablePointer<Int>, _ comboOffsets: [Int],
+                        _ ridx: [Int], _ kidx: UnsafeMutablePointer<Int>, _ regs: UnsafeMutablePointer<Float>,
                         out: UnsafeMutablePointer<Float>?) -> UnsafeMutablePointer<Float> {
     program.execute(regs, n, out: out) { input, r in
       let (base, dtype) = inputs[input]
       if let indexer = tables.indexers[input] {
-        loadGeneral(indexer, base, dtype, u0, n, ridx, kidx, offs + input * chunk, r)
+        loadGeneral(indexer, base, dtype, u0, n, ridx, kidx, offs, r)
         return nil
       }
       let add = comboOffsets[input]
-      guard add >= 0 else { ElementwiseOps.fill(r, 0, n); return nil }
-      let src = offs + input * chunk
+      guard !Self.isPadding(add), !tables.allPadded[input] else { ElementwiseOps.fill(r, 0, n); return nil }
+      let bases = rows.bases(input)
       if dtype == .float32 && tables.rowContiguous[input] {
         let f = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Float.self)) + add
         // Whole SIMD vectors of one valid row are read in place.
-        if n & 7 == 0 && u0 % blockSize + n <= blockSize && src[0] >= 0 { return f + src[0] }
-        loadRows(f, src, u0, n, r)
+        if n & 7 == 0 && rows.count == 1 && !Self.isPadding(bases[0]) { return f + bases[0] + rows.start[0].position }
+        for s in 0..<rows.count {
+          let seg = rows.start[s], b = bases[s]
+          if Self.isPadding(b) { (r + seg.lane).update(repeating: 0, count: seg.count) } else {
+            (r + seg.lane).update(from: f + b + seg.position, count: seg.count)
+          }
+        }
         return nil
       }
-      if dtype == .float32 {
-        let f = base.assumingMemoryBound(to: Float.self) + add
-        for l in 0..<n { let o = src[l]; r[l] = o >= 0 ? f[o] : 0 }
-      } else {
-        for l in 0..<n { let o = src[l]; r[l] = o >= 0 ? ElementIO.load(base, dtype, o + add) : 0 }
+      let table = tables.block[input]!
+      for s in 0..<rows.count {
+        let seg = rows.start[s], b = bases[s]
+        let dst = r + seg.lane, t = table + seg.position
+        if Self.isPadding(b) { dst.update(repeating: 0, count: seg.count); continue }
+        if dtype == .float32 {
+          let f = base.assumingMemoryBound(to: Float.self) + add + b
+          for q in 0..<seg.count { dst[q] = f[t[q]] }
+        } else {
+          for q in 0..<seg.count { dst[q] = ElementIO.load(base, dtype, add + b + t[q]) }
+        }
+      }
+      if let mask = tables.laneMask[input] {
+        for s in 0..<rows.count {
+          let seg = rows.start[s]
+          let bits = UnsafeMutableRawPointer(r + seg.lane).assumingMemoryBound(to: UInt32.self), m = mask + seg.position
+          for q in 0..<seg.count { bits[q] &= m[q] }
+        }
       }
       return nil
-    }
-  }
-
-  /// Lanes of an input whose block rows are contiguous: one copy per row segment (zeros for a padded row).
-  private func loadRows(_ f: UnsafePointer<Float>, _ offs: UnsafeMutablePointer<Int>, _ u0: Int, _ n: Int,
-                        _ dst: UnsafeMutablePointer<Float>) {
-    var l = 0
-    var p = u0 % blockSize
-    while l < n {
-      let count = Swift.min(blockSize - p, n - l)
-      let o = offs[l]
-      if o >= 0 { (dst + l).update(from: f + o, count: count) } else { (dst + l).update(repeating: 0, count: count) }
-      l += count
-      p = 0
     }
   }
 

@@ -126,7 +126,7 @@ enum GEMM {
                           col0: cols.lowerBound, cols: cols.count, into: packedB)
       }
       let accumulate = operands.accumulate || kb > 0
-      if cols.count <= F32GEMMTile.cols {
+      if cols.count <= F32GEMMTile.cols && aq.isStrided {
         // One B micro-panel: every A element is used once, so packing A would only add a copy.
         unpackedAKernel(aq, rows: rows, depth: depth, packedB: packedB, cols: cols.count,
                         c: cq, ldc: operands.ldc, accumulate: accumulate, edgeScratch: packedA)

@@ -10,6 +10,10 @@ enum GEMMPacking {
     _ a: MatrixOperand, row0: Int, rows: Int, col0: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
   ) {
     let mr = F32GEMMTile.rows
+    if !a.isStrided {
+      packIndexed(a, lines: row0..<(row0 &+ rows), steps: col0..<(col0 &+ depth), width: mr, lineIsRow: true, into: dst)
+      return
+    }
     var panel = dst
     var i = 0
     while i < rows {
@@ -33,6 +37,10 @@ enum GEMMPacking {
     _ b: MatrixOperand, row0: Int, depth: Int, col0: Int, cols: Int, into dst: UnsafeMutablePointer<Float>
   ) {
     let nr = F32GEMMTile.cols
+    if !b.isStrided {
+      packIndexed(b, lines: col0..<(col0 &+ cols), steps: row0..<(row0 &+ depth), width: nr, lineIsRow: false, into: dst)
+      return
+    }
     var panel = dst
     var j = 0
     while j < cols {
@@ -47,6 +55,46 @@ enum GEMMPacking {
       }
       panel += nr &* depth
       j &+= nr
+    }
+  }
+
+  /// An operand read through offset tables: panels of `width` lines (A rows or B columns) across `steps`
+  /// (the K range). Each k step loads one value per line from that step's row (or column) start; a panel
+  /// whose lines are adjacent in memory copies them as vectors.
+  private static func packIndexed(
+    _ x: MatrixOperand, lines: Range<Int>, steps: Range<Int>, width: Int, lineIsRow: Bool,
+    into dst: UnsafeMutablePointer<Float>
+  ) {
+    let depth = steps.count
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: depth &+ width) { scratch in
+      let stepOffsets = scratch.baseAddress!, lineOffsets = stepOffsets + depth
+      for (p, k) in steps.enumerated() { stepOffsets[p] = lineIsRow ? x.colOffset(k) : x.rowOffset(k) }
+      var panel = dst
+      var l = lines.lowerBound
+      while l < lines.upperBound {
+        let valid = min(width, lines.upperBound &- l)
+        var adjacent = valid == width
+        for q in 0..<valid {
+          lineOffsets[q] = lineIsRow ? x.rowOffset(l &+ q) : x.colOffset(l &+ q)
+          if lineOffsets[q] != lineOffsets[0] &+ q { adjacent = false }
+        }
+        if valid < width { panel.update(repeating: 0, count: width &* depth) }
+        if adjacent && width == 16 {
+          let d = UnsafeMutableRawPointer(panel)
+          for p in 0..<depth {
+            let s = UnsafeRawPointer(x.base + (stepOffsets[p] &+ lineOffsets[0]))
+            d.storeBytes(of: s.loadUnaligned(as: SIMD8<Float>.self), toByteOffset: p &* 64, as: SIMD8<Float>.self)
+            d.storeBytes(of: s.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: p &* 64 &+ 32, as: SIMD8<Float>.self)
+          }
+        } else {
+          for p in 0..<depth {
+            let s = x.base + stepOffsets[p], d = panel + p &* width
+            for q in 0..<valid { d[q] = s[lineOffsets[q]] }
+          }
+        }
+        panel += width &* depth
+        l &+= width
+      }
     }
   }
 

@@ -1,26 +1,43 @@
-/// A read-only float matrix in memory: element (i, j) lives at `base[i * rowStride + j * colStride]`.
+/// A read-only float matrix in memory: element (i, j) lives at `base[row(i) + col(j)]`, where `row(i)` is
+/// `i * rowStride` or, when the rows span axes that do not collapse into one stride, `rowOffsets[i]` (and
+/// likewise for columns).
 ///
 /// Strides count elements, not bytes. A transposed view swaps the strides and a broadcast axis has
-/// stride 0, so every view a ShapeTracker can describe packs straight from the source without a copy.
+/// stride 0; offset tables cover conv's windows. So every unmasked view a ShapeTracker can describe packs
+/// straight from the source without a copy.
 struct MatrixOperand {
   var base: UnsafePointer<Float>
   var rowStride: Int
   var colStride: Int
+  var rowOffsets: UnsafePointer<Int>?
+  var colOffsets: UnsafePointer<Int>?
 
-  init(base: UnsafePointer<Float>, rowStride: Int, colStride: Int) {
+  init(base: UnsafePointer<Float>, rowStride: Int, colStride: Int,
+       rowOffsets: UnsafePointer<Int>? = nil, colOffsets: UnsafePointer<Int>? = nil) {
     self.base = base
     self.rowStride = rowStride
     self.colStride = colStride
+    self.rowOffsets = rowOffsets
+    self.colOffsets = colOffsets
   }
 
   /// The same matrix read transposed.
   var transposed: MatrixOperand {
-    MatrixOperand(base: base, rowStride: colStride, colStride: rowStride)
+    MatrixOperand(base: base, rowStride: colStride, colStride: rowStride, rowOffsets: colOffsets, colOffsets: rowOffsets)
   }
+
+  /// Whether both rows and columns are plain strides (no offset tables).
+  var isStrided: Bool { rowOffsets == nil && colOffsets == nil }
+
+  @inline(__always)
+  func rowOffset(_ i: Int) -> Int { rowOffsets.map { $0[i] } ?? i &* rowStride }
+
+  @inline(__always)
+  func colOffset(_ j: Int) -> Int { colOffsets.map { $0[j] } ?? j &* colStride }
 
   @inline(__always)
   subscript(row: Int, col: Int) -> Float {
-    base[row &* rowStride &+ col &* colStride]
+    base[rowOffset(row) &+ colOffset(col)]
   }
 }
 

@@ -47,24 +47,33 @@ struct ShapeTracker: Hashable, Sendable {
     ShapeTracker(views: inner.views + views)
   }
 
-  /// Drops views that change nothing. A contiguous view below another maps flat indices to themselves; a
-  /// contiguous last view merges into the one below when that one can take its shape.
+  /// Drops views that change nothing and merges neighbours. A contiguous view below another maps flat indices
+  /// to themselves; a contiguous view merges into the one below when that one can take its shape; any view
+  /// merges onto the one below when each of its axes walks one axis of that view (``View/merged(onto:)``).
   private mutating func simplify() {
-    var i = 0
-    while i < views.count - 1 {
-      if views[i].isContiguous { views.remove(at: i) } else { i += 1 }
-    }
-    while views.count > 1 {
-      let n = views.count - 1
-      if views[n].isContiguous, views[n].size == views[n - 1].size, let merged = views[n - 1].reshaped(views[n].shape) {
-        views[n - 1] = merged
-      } else if let merged = views[n].merged(onto: views[n - 1]) {
-        views[n - 1] = merged
-      } else {
-        break
+    var changed = true
+    while changed && views.count > 1 {
+      changed = false
+      var i = 0
+      while i < views.count - 1 {
+        if views[i].isContiguous { views.remove(at: i); changed = true } else { i += 1 }
       }
-      views.removeLast()
+      var top = views.count - 1
+      while top > 0 {
+        if let merged = Self.merge(views[top], onto: views[top - 1]) {
+          views[top - 1] = merged
+          views.remove(at: top)
+          changed = true
+        }
+        top -= 1
+      }
     }
+  }
+
+  /// `top` read through `below` as one view, or nil.
+  private static func merge(_ top: View, onto below: View) -> View? {
+    if top.isContiguous, top.size == below.size, let merged = below.reshaped(top.shape) { return merged }
+    return top.merged(onto: below)
   }
 
   /// The buffer index of element `idx` (in this tracker's shape), or nil where the element is padding.

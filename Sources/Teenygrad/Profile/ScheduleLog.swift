@@ -60,7 +60,8 @@ enum ScheduleLog {
                           blocking: .default)
       let operand = { (name: String, o: GEMMSpec.Operand) in
         "\(name) = in\(o.input) " + (copied.contains(o.input) ? "copied class by class" : "read in place")
-          + " (row stride \(o.rowStride), col stride \(o.colStride))"
+          + " (rows " + (o.rowOffsets.map { "from a table of \($0.count)" } ?? "stride \(o.rowStride)")
+          + ", cols " + (o.colOffsets.map { "from a table of \($0.count)" } ?? "stride \(o.colStride)") + ")"
       }
       var line = "schedule: GEMM for \(reduce.name): batch \(s.batch) M \(s.m) N \(s.n) K \(s.k)"
       line += "\n  " + operand("A", s.a) + "\n  " + operand("B", s.b)

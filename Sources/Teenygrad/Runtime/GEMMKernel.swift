@@ -4,14 +4,28 @@ enum GEMMKernel {
   static func run(_ kernel: Kernel, _ spec: GEMMSpec, buffers: [Buffer], pool: ThreadPool) -> Int {
     let a = buffers[kernel.inputs[spec.a.input].buffer].floats
     let b = buffers[kernel.inputs[spec.b.input].buffer].floats
-    let tiles = GEMM.sgemm(
-      batch: spec.batch, m: spec.m, n: spec.n, k: spec.k,
-      a: MatrixOperand(base: a + spec.a.offset, rowStride: spec.a.rowStride, colStride: spec.a.colStride),
-      aBatchStride: spec.a.batchStride,
-      b: MatrixOperand(base: b + spec.b.offset, rowStride: spec.b.rowStride, colStride: spec.b.colStride),
-      bBatchStride: spec.b.batchStride,
-      c: buffers[kernel.output].floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride, accumulate: false,
-      parallel: { count, body in pool.parallelFor(count, body) })
-    return Swift.max(tiles, 1)
+    return withOperand(spec.a, a) { aMatrix in
+      withOperand(spec.b, b) { bMatrix in
+        let tiles = GEMM.sgemm(
+          batch: spec.batch, m: spec.m, n: spec.n, k: spec.k, a: aMatrix, aBatchStride: spec.a.batchStride,
+          b: bMatrix, bBatchStride: spec.b.batchStride,
+          c: buffers[kernel.output].floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride, accumulate: false,
+          parallel: { count, body in pool.parallelFor(count, body) })
+        return Swift.max(tiles, 1)
+      }
+    }
+  }
+
+  /// The operand as a matrix over `memory`, its offset tables pinned for the duration of `body`.
+  private static func withOperand<R>(_ o: GEMMSpec.Operand, _ memory: UnsafeMutablePointer<Float>,
+                                     _ body: (MatrixOperand) -> R) -> R {
+    let empty: [Int] = []
+    return (o.rowOffsets ?? empty).withUnsafeBufferPointer { rows in
+      (o.colOffsets ?? empty).withUnsafeBufferPointer { cols in
+        body(MatrixOperand(base: memory + o.offset, rowStride: o.rowStride, colStride: o.colStride,
+                           rowOffsets: o.rowOffsets == nil ? nil : rows.baseAddress,
+                           colOffsets: o.colOffsets == nil ? nil : cols.baseAddress))
+      }
+    }
   }
 }

@@ -33,11 +33,13 @@ enum GEMMMatcher {
     }
   }
 
-  /// Whether operand `input` can be read in place (one unmasked view whose axes collapse per class).
+  /// Whether operand `input` can be read in place: one unmasked view whose batch axes collapse. Its M, N and K
+  /// axes may each collapse into a stride or be read through a table of offsets.
   static func isDirect(_ kernel: Kernel, input: Int, classes: [AxisClass?]) -> Bool {
     let st = kernel.inputs[input].st
     guard st.isSingleView, st.last.mask == nil else { return false }
-    return [AxisClass.batch, .m, .n, .k].allSatisfy { collapse(kernel.shape, st.last.strides, classes, $0) != nil }
+    return [AxisClass.m, .n, .k].allSatisfy { axis(kernel.shape, st.last.strides, classes, $0) != nil }
+      && collapse(kernel.shape, st.last.strides, classes, .batch) != nil
   }
 
   /// The layout an operand copy gets, as the kernel axes it keeps in order (kernel order within a class):
@@ -84,22 +86,27 @@ enum GEMMMatcher {
     for d in kernel.reduceAxes { outStrides[d] = 0 }
     guard let batchClasses = outputClasses(kernel, cls, outStrides) else { return nil }
     func strides(_ s: [Int], _ c: AxisClass) -> (size: Int, stride: Int)? { collapse(kernel.shape, s, batchClasses, c) }
-    guard let aB = strides(va.last.strides, .batch), let aM = strides(va.last.strides, .m), let aK = strides(va.last.strides, .k),
-          let bB = strides(vb.last.strides, .batch), let bN = strides(vb.last.strides, .n), let bK = strides(vb.last.strides, .k),
+    func operandAxis(_ s: [Int], _ c: AxisClass) -> OperandAxis? { axis(kernel.shape, s, batchClasses, c) }
+    guard let aB = strides(va.last.strides, .batch), let aM = operandAxis(va.last.strides, .m), let aK = operandAxis(va.last.strides, .k),
+          let bB = strides(vb.last.strides, .batch), let bN = operandAxis(vb.last.strides, .n), let bK = operandAxis(vb.last.strides, .k),
           let cB = strides(outStrides, .batch), let cM = strides(outStrides, .m), let cN = strides(outStrides, .n),
           strides(va.last.strides, .n)?.stride ?? 0 == 0, strides(vb.last.strides, .m)?.stride ?? 0 == 0
     else { return nil }
+    func operand(_ input: Int, _ v: View, rows: OperandAxis, cols: OperandAxis, batch: Int) -> GEMMSpec.Operand {
+      .init(input: input, offset: v.offset, rowStride: rows.stride, colStride: cols.stride, batchStride: batch,
+            rowOffsets: rows.offsets, colOffsets: cols.offsets)
+    }
     // C's columns must be unit-stride: the class whose output stride is 1 becomes N.
     let spec: GEMMSpec
     if cN.size == 1 || cN.stride == 1 {
       spec = GEMMSpec(batch: cB.size, m: aM.size, n: bN.size, k: aK.size,
-                      a: .init(input: ia, offset: va.last.offset, rowStride: aM.stride, colStride: aK.stride, batchStride: aB.stride),
-                      b: .init(input: ib, offset: vb.last.offset, rowStride: bK.stride, colStride: bN.stride, batchStride: bB.stride),
+                      a: operand(ia, va.last, rows: aM, cols: aK, batch: aB.stride),
+                      b: operand(ib, vb.last, rows: bK, cols: bN, batch: bB.stride),
                       ldc: cM.size > 1 ? cM.stride : bN.size, cBatchStride: cB.stride)
     } else if cM.size == 1 || cM.stride == 1 {
       spec = GEMMSpec(batch: cB.size, m: bN.size, n: aM.size, k: aK.size,
-                      a: .init(input: ib, offset: vb.last.offset, rowStride: bN.stride, colStride: bK.stride, batchStride: bB.stride),
-                      b: .init(input: ia, offset: va.last.offset, rowStride: aK.stride, colStride: aM.stride, batchStride: aB.stride),
+                      a: operand(ib, vb.last, rows: bN, cols: bK, batch: bB.stride),
+                      b: operand(ia, va.last, rows: aK, cols: aM, batch: aB.stride),
                       ldc: cN.size > 1 ? cN.stride : aM.size, cBatchStride: cB.stride)
     } else {
       return nil
@@ -123,6 +130,56 @@ enum GEMMMatcher {
       acc *= kernel.shape[d]
     }
     return strides
+  }
+
+  /// The inputs of `g` read through offset tables that the GEMM would pack more than once: A once per
+  /// column chunk of C and per batch entry when A is broadcast, B once per row tile unless packed once and
+  /// shared. A copy laid out for contiguous packing costs less than gathering them again.
+  static func repackedIndexedOperands(_ g: GEMMSpec) -> [Int] {
+    let plan = GEMMPlan(batch: g.batch, m: g.m, n: g.n, k: g.k, bMatrices: g.b.batchStride == 0 ? 1 : g.batch,
+                        blocking: .default)
+    let nr = F32GEMMTile.cols, mr = F32GEMMTile.rows
+    let tileCols = (plan.panelsN + plan.nTiles - 1) / plan.nTiles * nr
+    let tileRows = Swift.min(g.m, (plan.panelsM + plan.mTiles - 1) / plan.mTiles * mr)
+    let chunks = (tileCols + plan.chunkCols(rows: tileRows) - 1) / plan.chunkCols(rows: tileRows)
+    var inputs: [Int] = []
+    if g.a.rowOffsets != nil || g.a.colOffsets != nil,
+       plan.nTiles * chunks > 1 || (g.a.batchStride == 0 && g.batch > 1) {
+      inputs.append(g.a.input)
+    }
+    if g.b.rowOffsets != nil || g.b.colOffsets != nil, !plan.sharesB,
+       plan.mTiles > 1 || (g.b.batchStride == 0 && g.batch > 1) {
+      inputs.append(g.b.input)
+    }
+    return inputs
+  }
+
+  /// An operand's rows or columns: one stride, or a table of offsets when its axes do not collapse.
+  struct OperandAxis {
+    var size: Int
+    var stride: Int
+    var offsets: [Int]?
+  }
+
+  /// Most entries an offset table may have (8 MiB of offsets); larger operands are copied instead.
+  static let maxOffsetTable = 1 << 20
+
+  /// The axes of class `c` as one stride when they collapse, else as a table of per-index offsets (kernel
+  /// order, last axis fastest); nil when the table would be too large.
+  static func axis(_ shape: [Int], _ strides: [Int], _ classes: [AxisClass?], _ c: AxisClass) -> OperandAxis? {
+    if let run = collapse(shape, strides, classes, c) { return OperandAxis(size: run.size, stride: run.stride, offsets: nil) }
+    let axes = shape.indices.filter { classes[$0] == c }
+    let size = axes.map { shape[$0] }.reduce(1, *)
+    guard size <= maxOffsetTable else { return nil }
+    var offsets = [0]
+    offsets.reserveCapacity(size)
+    for d in axes {
+      let previous = offsets
+      offsets = []
+      offsets.reserveCapacity(previous.count * shape[d])
+      for o in previous { for i in 0..<shape[d] { offsets.append(o + i * strides[d]) } }
+    }
+    return OperandAxis(size: size, stride: 0, offsets: offsets)
   }
 
   /// Collapses the axes of class `c` into one (size, stride) for the given strides; nil when they do not form

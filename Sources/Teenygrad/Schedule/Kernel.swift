@@ -68,6 +68,10 @@ struct KernelInput: Sendable {
 
 /// A batched matrix product the scheduler recognised in `SUM(MUL(a, b))`: C[b][m][n] = sum_k A[b][m][k] B[b][k][n].
 /// Offsets and strides are in elements of the operand buffers.
+///
+/// An operand whose rows (or columns) span several axes that do not collapse into one stride (conv's
+/// windows, an output gradient read with the batch inside its channels) carries a table of per-row (or
+/// per-column) offsets instead, and its panels are packed straight from the view.
 struct GEMMSpec: Sendable {
   struct Operand: Sendable {
     var input: Int
@@ -75,6 +79,10 @@ struct GEMMSpec: Sendable {
     var rowStride: Int
     var colStride: Int
     var batchStride: Int
+    /// Per row, its offset from `offset`, where the rows do not collapse into `rowStride`.
+    var rowOffsets: [Int]? = nil
+    /// Per column, its offset from `offset`, where the columns do not collapse into `colStride`.
+    var colOffsets: [Int]? = nil
   }
   var batch: Int, m: Int, n: Int, k: Int
   var a: Operand

@@ -103,12 +103,15 @@ struct Scheduler {
       ScheduleLog.noGEMM(kernel, reason: "M \(size(.m)) N \(size(.n)): a matrix-vector product stays a reduce")
       return [kernel]
     }
-    if let gemm = GEMMMatcher.match(kernel) {
+    let direct = GEMMMatcher.match(kernel)
+    // An operand read through offset tables gathers as it packs: packed more than once, it is copied first.
+    let repacked = direct.flatMap(\.gemm).map(GEMMMatcher.repackedIndexedOperands) ?? []
+    if let gemm = direct, repacked.isEmpty {
       ScheduleLog.gemm(gemm, from: kernel, copied: [], viaTemporary: false)
       return [gemm]
     }
     var k = kernel
-    let copied = [ia, ib].filter { !GEMMMatcher.isDirect(k, input: $0, classes: classes) }
+    let copied = [ia, ib].filter { !GEMMMatcher.isDirect(k, input: $0, classes: classes) || repacked.contains($0) }
     // Each copy's layout depends on whether it becomes the GEMM's B: find out with a trial match.
     var trial = k
     for i in copied { trial.inputs[i].st = Self.copyLayout(k, input: i, classes: classes, kFirst: false, outStrides: nil).view }
@@ -205,8 +208,11 @@ struct Scheduler {
     if case .const = base.op { return nil }
     guard base.op.isElementwise else { return .notElementwise }
     let readers = parents[ObjectIdentifier(base), default: 0]
-    // Recomputing through several views would trade a store and a load for slow per-element indexing.
-    if readers > 1 && !(st.isSingleView && Self.isCheapToRecompute(base)) { return .readers(readers) }
+    // Recomputing is worth it when it reads its memory inputs through no more views than the reader would
+    // read the stored result: more views would trade a store and a load for slow per-element indexing.
+    if readers > 1 && !(Self.isCheapToRecompute(base) && Self.leafViews(base, st) <= st.views.count) {
+      return .readers(readers)
+    }
     return st.size > base.numel ? .broadcast : nil
   }
 
@@ -221,6 +227,13 @@ struct Scheduler {
       return ops <= recomputeLimit && b.srcs.allSatisfy(fits)
     }
     return fits(base)
+  }
+
+  /// The most views through which inlining `base` (read through `st`) would read any of its memory inputs.
+  private static func leafViews(_ base: LazyBuffer, _ st: ShapeTracker) -> Int {
+    guard base.realized == nil, base.op.isElementwise else { return st.views.count }
+    let outer: ShapeTracker? = st.isContiguous && st.shape == base.shape ? nil : st
+    return base.srcs.map { src in leafViews(src.base, outer.map { $0.composed(onto: src.st) } ?? src.st) }.max() ?? 0
   }
 
   /// The most elementwise ops recomputed per reader instead of materializing a shared result.
