@@ -25,7 +25,7 @@ private struct KillTally: CustomStringConvertible {
 @Suite(.enabled(if: mnistBinary != nil && mnistFolder != nil, "needs the mnist executable and MNIST_DIR"),
        .timeLimit(.minutes(4)))
 struct CheckpointKillTests {
-  static let steps = 200
+  static let steps = 600
   static let kills = 30
 
   /// Returns the step count stored in the checkpoint at `url`, or the error it fails to load with.
@@ -117,6 +117,7 @@ struct CheckpointKillTests {
       if !outcome.signaled {
         // It finished before the kill: nothing more to interrupt.
         #expect(outcome.status == 0, "\(outcome.standardError)")
+        if case .success(let step) = Self.savedStep(killed) { lastStep = step }
         break
       }
       tally.kills += 1

@@ -22,7 +22,7 @@ struct GatherEvaluator: @unchecked Sendable {
 
   let program: ElementwiseProgram
   let reduceOp: ReduceOp?
-  let inputs: [(base: UnsafeRawPointer, dtype: DType)]
+  let inputCount: Int
   let output: UnsafeMutableRawPointer
   let outputDType: DType
   /// Output axes of size > 1 as kernel axes, in kernel order; the last `blockAxes.count` form the block.
@@ -35,73 +35,109 @@ struct GatherEvaluator: @unchecked Sendable {
   let comboCount: Int
   let kernelRank: Int
   let redAxes: [Int]
-  let tables: Tables
+  let storage: Storage
   let chunk = ElementwiseProgram.chunk
 
-  /// Per input, the single view's geometry split into outer, block and reduce parts.
-  struct ViewParts {
+  /// Everything a chunk needs about one input, as plain values and pointers into ``Storage`` (the hot
+  /// loops touch no reference-counted memory).
+  struct InputPlan {
+    var base: UnsafeRawPointer
+    var dtype: DType
+    /// The view's offset, or ``padding`` when a size-1 axis's mask excludes its one index.
     var offset: Int
-    var outerStrides: [Int]
-    var outerMask: [Range<Int>]?
-    var redStrides: [Int]
-    var redMask: [Range<Int>]?
+    /// Per outer axis: stride, mask lower and upper bound.
+    var outer: UnsafeMutablePointer<Int>
+    /// Per reduce axis: stride, mask lower and upper bound.
+    var reduce: UnsafeMutablePointer<Int>
+    var masked: Bool
+    /// Block offsets; nil for a multi-view input (read through its ``GeneralIndexer``).
+    var table: UnsafeMutablePointer<Int>?
+    /// Lane mask when the view masks out some block lanes.
+    var laneMask: UnsafeMutablePointer<UInt32>?
+    /// The view masks out every block lane: the input reads as zeros.
+    var allPadded: Bool
+    /// The block part of the offset is the lane itself: block rows load as copies or in place.
+    var rowContiguous: Bool
+    var rowLoad: RowLoad
   }
 
-  /// Block offset tables (one per single-view input) and multi-view indexers; owns their memory.
+  /// Owns the input plans, their block tables, lane masks and axis tables, and multi-view indexers.
   ///
   /// A block table never holds padding: a lane its view masks out gets the offset of a lane it keeps, so every
-  /// gather is a plain load, and a lane mask (all ones where kept, zero where masked) clears those lanes after.
-  final class Tables: @unchecked Sendable {
-    let block: [UnsafeMutablePointer<Int>?]
-    /// Per input, the lane mask when its view masks out some block lanes (nil when it keeps them all).
-    let laneMask: [UnsafeMutablePointer<UInt32>?]
-    /// Per input, whether its view masks out every block lane: the input reads as zeros.
-    let allPadded: [Bool]
-    let parts: [ViewParts?]
+  /// gather is a plain load, and the lane mask (all ones where kept, zero where masked) clears those lanes.
+  final class Storage: @unchecked Sendable {
+    let plans: UnsafeMutablePointer<InputPlan>
     let indexers: [GeneralIndexer?]
-    /// Per input, whether its block part is the lane itself (unit stride, no padding): each block row is one
-    /// contiguous run, loaded with a copy instead of a gather.
-    let rowContiguous: [Bool]
+    private var owned: [UnsafeMutableRawPointer] = []
 
-    init(block: [UnsafeMutablePointer<Int>?], parts: [ViewParts?], indexers: [GeneralIndexer?], blockSize: Int) {
-      var masks: [UnsafeMutablePointer<UInt32>?] = []
-      var padded: [Bool] = []
-      for table in block {
-        guard let table, let keep = (0..<blockSize).first(where: { !GatherEvaluator.isPadding(table[$0]) }) else {
-          masks.append(nil); padded.append(table != nil); continue
+    init(kernel: Kernel, buffers: [Buffer], outAxes: [Int], outerRank: Int, redAxes: [Int], blockShape: [Int]) {
+      let blockSize = blockShape.reduce(1, *)
+      plans = .allocate(capacity: Swift.max(1, kernel.inputs.count))
+      var indexers: [GeneralIndexer?] = []
+      for (i, input) in kernel.inputs.enumerated() {
+        let outer = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, 3 * outerRank))
+        let reduce = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, 3 * redAxes.count))
+        owned += [UnsafeMutableRawPointer(outer), UnsafeMutableRawPointer(reduce)]
+        var plan = InputPlan(base: UnsafeRawPointer(buffers[input.buffer].raw), dtype: input.dtype, offset: 0,
+                             outer: outer, reduce: reduce, masked: false, table: nil, laneMask: nil,
+                             allPadded: false, rowContiguous: false, rowLoad: .gather)
+        guard input.st.isSingleView else {
+          indexers.append(GeneralIndexer(input.st))
+          plans.advanced(by: i).initialize(to: plan)
+          continue
         }
-        padded.append(false)
-        guard (0..<blockSize).contains(where: { GatherEvaluator.isPadding(table[$0]) }) else { masks.append(nil); continue }
-        let mask = UnsafeMutablePointer<UInt32>.allocate(capacity: blockSize)
-        for p in 0..<blockSize {
-          let kept = !GatherEvaluator.isPadding(table[p])
-          mask[p] = kept ? .max : 0
-          if !kept { table[p] = table[keep] }
+        indexers.append(nil)
+        let v = input.st.views[0]
+        let blockAxes = Array(outAxes[outerRank...])
+        // Axes of size 1 are not iterated: where the mask excludes their one index, every lane is padding.
+        let padded = v.mask.map { m in kernel.shape.indices.contains { kernel.shape[$0] == 1 && !m[$0].contains(0) } } ?? false
+        plan.offset = padded ? GatherEvaluator.padding : v.offset
+        plan.masked = v.mask != nil
+        for (d, axis) in outAxes[..<outerRank].enumerated() {
+          outer[3 * d] = v.strides[axis]
+          outer[3 * d + 1] = v.mask?[axis].lowerBound ?? Int.min
+          outer[3 * d + 2] = v.mask?[axis].upperBound ?? Int.max
         }
-        masks.append(mask)
+        for (d, axis) in redAxes.enumerated() {
+          reduce[3 * d] = v.strides[axis]
+          reduce[3 * d + 1] = v.mask?[axis].lowerBound ?? Int.min
+          reduce[3 * d + 2] = v.mask?[axis].upperBound ?? Int.max
+        }
+        let table = GatherEvaluator.blockTable(v, axes: blockAxes, shape: blockShape, count: blockSize)
+        owned.append(UnsafeMutableRawPointer(table))
+        plan.table = table
+        if let keep = (0..<blockSize).first(where: { !GatherEvaluator.isPadding(table[$0]) }) {
+          if (0..<blockSize).contains(where: { GatherEvaluator.isPadding(table[$0]) }) {
+            let mask = UnsafeMutablePointer<UInt32>.allocate(capacity: blockSize)
+            owned.append(UnsafeMutableRawPointer(mask))
+            for p in 0..<blockSize {
+              let kept = !GatherEvaluator.isPadding(table[p])
+              mask[p] = kept ? .max : 0
+              if !kept { table[p] = table[keep] }
+            }
+            plan.laneMask = mask
+          } else {
+            plan.rowContiguous = (0..<blockSize).allSatisfy { table[$0] == $0 }
+            if !plan.rowContiguous { plan.rowLoad = RowLoad.classify(blockAxes.map { (kernel.shape[$0], v.strides[$0]) }) }
+          }
+        } else {
+          plan.allPadded = true
+        }
+        plans.advanced(by: i).initialize(to: plan)
       }
-      self.block = block
-      laneMask = masks
-      allPadded = padded
-      self.parts = parts
       self.indexers = indexers
-      rowContiguous = block.indices.map { i in
-        guard let table = block[i], masks[i] == nil, !padded[i] else { return false }
-        for p in 0..<blockSize where table[p] != p { return false }
-        return true
-      }
     }
 
     deinit {
-      for b in block { b?.deallocate() }
-      for m in laneMask { m?.deallocate() }
+      plans.deallocate()
+      for p in owned { p.deallocate() }
     }
   }
 
   init(kernel: Kernel, buffers: [Buffer]) {
     program = ElementwiseProgram(kernel.expr)
     reduceOp = kernel.reduceOp
-    inputs = kernel.inputs.map { (UnsafeRawPointer(buffers[$0.buffer].raw), $0.dtype) }
+    inputCount = kernel.inputs.count
     output = buffers[kernel.output].raw
     outputDType = kernel.outputDType
     kernelRank = kernel.shape.count
@@ -112,34 +148,11 @@ struct GatherEvaluator: @unchecked Sendable {
     redShape = redAxes.map { kernel.shape[$0] }
     outCount = outShape.reduce(1, *)
     comboCount = redShape.reduce(1, *)
-    let blockRank = Self.blockRank(outShape)
-    outerRank = outShape.count - blockRank
+    outerRank = outShape.count - Self.blockRank(outShape)
     let blockShape = Array(outShape[outerRank...])
-    let block = blockShape.reduce(1, *)
-    blockSize = block
-    let outer = outerRank
-    let redAxes = redAxes
-    var tableList: [UnsafeMutablePointer<Int>?] = []
-    var partList: [ViewParts?] = []
-    var indexerList: [GeneralIndexer?] = []
-    for input in kernel.inputs {
-      guard input.st.isSingleView else {
-        tableList.append(nil); partList.append(nil); indexerList.append(GeneralIndexer(input.st))
-        continue
-      }
-      let v = input.st.views[0]
-      let blockAxes = Array(axes[outer...])
-      tableList.append(Self.blockTable(v, axes: blockAxes, shape: blockShape, count: block))
-      // Axes of size 1 are not iterated: where the mask excludes their one index, every lane is padding.
-      let padded = v.mask.map { m in kernel.shape.indices.contains { kernel.shape[$0] == 1 && !m[$0].contains(0) } } ?? false
-      partList.append(ViewParts(offset: padded ? Self.padding : v.offset,
-                                outerStrides: axes[..<outer].map { v.strides[$0] },
-                                outerMask: v.mask.map { m in axes[..<outer].map { m[$0] } },
-                                redStrides: redAxes.map { v.strides[$0] },
-                                redMask: v.mask.map { m in redAxes.map { m[$0] } }))
-      indexerList.append(nil)
-    }
-    tables = Tables(block: tableList, parts: partList, indexers: indexerList, blockSize: block)
+    blockSize = blockShape.reduce(1, *)
+    storage = Storage(kernel: kernel, buffers: buffers, outAxes: axes, outerRank: outerRank, redAxes: redAxes,
+                      blockShape: blockShape)
   }
 
   /// How many trailing output axes the block takes: as many as fit in ``maxBlock`` lanes, at least one.
@@ -154,7 +167,7 @@ struct GatherEvaluator: @unchecked Sendable {
   }
 
   /// Per block lane, the view's offset over the block axes, or ``padding`` where the view's mask excludes it.
-  private static func blockTable(_ v: View, axes: [Int], shape: [Int], count: Int) -> UnsafeMutablePointer<Int> {
+  static func blockTable(_ v: View, axes: [Int], shape: [Int], count: Int) -> UnsafeMutablePointer<Int> {
     let table = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, count))
     let strides = axes.map { v.strides[$0] }
     let mask = v.mask.map { m in axes.map { m[$0] } }
@@ -192,8 +205,8 @@ struct GatherEvaluator: @unchecked Sendable {
 
   var unitCount: Int { (outCount + chunk - 1) / chunk }
   var unitCost: Int {
-    let general = tables.indexers.filter { $0 != nil }.count
-    return Swift.max(1, comboCount * chunk * (program.instructions.count + 2 * inputs.count + 12 * general))
+    let general = storage.indexers.filter { $0 != nil }.count
+    return Swift.max(1, comboCount * chunk * (program.instructions.count + 2 * inputCount + 12 * general))
   }
 
   /// A run of a chunk's lanes within one block row: lanes `lane ..< lane + count` are block positions
@@ -206,16 +219,22 @@ struct GatherEvaluator: @unchecked Sendable {
 
   func run(units: Range<Int>) {
     let segmentCapacity = chunk + 1
+    let inputs = Swift.max(1, inputCount)
     let regs = UnsafeMutablePointer<Float>.allocate(capacity: (program.registerCount + 1) * chunk)
     let segments = UnsafeMutablePointer<Segment>.allocate(capacity: segmentCapacity)
-    let rowBases = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, inputs.count) * segmentCapacity)
+    let rowBases = UnsafeMutablePointer<Int>.allocate(capacity: inputs * segmentCapacity)
     let offs = UnsafeMutablePointer<Int>.allocate(capacity: chunk)
     let kidx = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, kernelRank))
     let outer = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, outerRank))
-    defer { regs.deallocate(); segments.deallocate(); rowBases.deallocate(); offs.deallocate(); kidx.deallocate(); outer.deallocate() }
+    let ridx = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, redShape.count))
+    let comboOffsets = UnsafeMutablePointer<Int>.allocate(capacity: inputs)
+    defer {
+      regs.deallocate(); segments.deallocate(); rowBases.deallocate(); offs.deallocate(); kidx.deallocate()
+      outer.deallocate(); ridx.deallocate(); comboOffsets.deallocate()
+    }
+    let plans = storage.plans
     let acc = regs + program.registerCount * chunk
-    var ridx = [Int](repeating: 0, count: redShape.count)
-    var comboOffsets = [Int](repeating: 0, count: inputs.count)
+    let redRank = redShape.count
     for unit in units {
       let u0 = unit * chunk
       let n = Swift.min(chunk, outCount - u0)
@@ -224,13 +243,14 @@ struct GatherEvaluator: @unchecked Sendable {
       if reduceOp != nil { ElementwiseOps.fill(acc, reduceOp == .max ? -.infinity : 0, n) }
       for combo in 0..<comboCount {
         var rest = combo
-        for d in redShape.indices.reversed() { ridx[d] = rest % redShape[d]; rest /= redShape[d] }
-        for i in inputs.indices {
-          guard let parts = tables.parts[i] else { continue }
+        for d in (0..<redRank).reversed() { ridx[d] = rest % redShape[d]; rest /= redShape[d] }
+        for i in 0..<inputCount where plans[i].table != nil {
+          let axes = plans[i].reduce
           var o = 0
-          for d in redShape.indices {
-            o += ridx[d] * parts.redStrides[d]
-            if let m = parts.redMask, !m[d].contains(ridx[d]) { o = Self.padding; break }
+          for d in 0..<redRank {
+            let index = ridx[d]
+            o &+= index &* axes[3 &* d]
+            if index < axes[3 &* d &+ 1] || index >= axes[3 &* d &+ 2] { o = Self.padding; break }
           }
           comboOffsets[i] = o
         }
@@ -260,6 +280,7 @@ struct GatherEvaluator: @unchecked Sendable {
   /// (``padding`` where its mask excludes the row) per segment. Returns the segment count.
   private func fillSegments(_ u0: Int, _ n: Int, _ outer: UnsafeMutablePointer<Int>, _ segments: UnsafeMutablePointer<Segment>,
                             _ bases: UnsafeMutablePointer<Int>, _ capacity: Int) -> Int {
+    let plans = storage.plans
     var row = u0 / blockSize
     for d in (0..<outerRank).reversed() { outer[d] = row % outShape[d]; row /= outShape[d] }
     var p = u0 % blockSize
@@ -268,14 +289,15 @@ struct GatherEvaluator: @unchecked Sendable {
     while lane < n {
       let length = Swift.min(blockSize - p, n - lane)
       segments[count] = Segment(lane: lane, count: length, position: p)
-      for i in inputs.indices {
-        guard let parts = tables.parts[i] else { continue }
-        var base = parts.offset
-        for d in 0..<outerRank { base &+= outer[d] &* parts.outerStrides[d] }
-        if let m = parts.outerMask {
-          for d in 0..<outerRank where !m[d].contains(outer[d]) { base = Self.padding; break }
+      for i in 0..<inputCount where plans[i].table != nil {
+        let axes = plans[i].outer
+        var base = plans[i].offset
+        for d in 0..<outerRank {
+          let index = outer[d]
+          base &+= index &* axes[3 &* d]
+          if index < axes[3 &* d &+ 1] || index >= axes[3 &* d &+ 2] { base = Self.padding; break }
         }
-        bases[i * capacity + count] = base
+        bases[i &* capacity &+ count] = base
       }
       count += 1
       lane += length
@@ -291,20 +313,23 @@ struct GatherEvaluator: @unchecked Sendable {
     return count
   }
 
-  private func evaluate(_ u0: Int, _ n: Int, _ rows: RowSegments, _ offs: UnsafeMutablePointer<Int>, _ comboOffsets: [Int],
-                        _ ridx: [Int], _ kidx: UnsafeMutablePointer<Int>, _ regs: UnsafeMutablePointer<Float>,
+  private func evaluate(_ u0: Int, _ n: Int, _ rows: RowSegments, _ offs: UnsafeMutablePointer<Int>,
+                        _ comboOffsets: UnsafeMutablePointer<Int>, _ ridx: UnsafeMutablePointer<Int>,
+                        _ kidx: UnsafeMutablePointer<Int>, _ regs: UnsafeMutablePointer<Float>,
                         out: UnsafeMutablePointer<Float>?) -> UnsafeMutablePointer<Float> {
-    program.execute(regs, n, out: out) { input, r in
-      let (base, dtype) = inputs[input]
-      if let indexer = tables.indexers[input] {
-        loadGeneral(indexer, base, dtype, u0, n, ridx, kidx, offs, r)
+    let plans = storage.plans
+    return program.execute(regs, n, out: out) { input, r in
+      let plan = plans[input]
+      guard let table = plan.table else {
+        loadGeneral(storage.indexers[input]!, plan.base, plan.dtype, u0, n, ridx, kidx, offs, r)
         return nil
       }
       let add = comboOffsets[input]
-      guard !Self.isPadding(add), !tables.allPadded[input] else { ElementwiseOps.fill(r, 0, n); return nil }
+      guard !Self.isPadding(add), !plan.allPadded else { ElementwiseOps.fill(r, 0, n); return nil }
       let bases = rows.bases(input)
-      if dtype == .float32 && tables.rowContiguous[input] {
-        let f = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Float.self)) + add
+      let isFloat = plan.dtype == .float32
+      if isFloat && plan.rowContiguous {
+        let f = UnsafeMutablePointer(mutating: plan.base.assumingMemoryBound(to: Float.self)) + add
         // Whole SIMD vectors of one valid row are read in place.
         if n & 7 == 0 && rows.count == 1 && !Self.isPadding(bases[0]) { return f + bases[0] + rows.start[0].position }
         for s in 0..<rows.count {
@@ -315,19 +340,27 @@ struct GatherEvaluator: @unchecked Sendable {
         }
         return nil
       }
-      let table = tables.block[input]!
+      if isFloat && plan.rowLoad != .gather {
+        let f = plan.base.assumingMemoryBound(to: Float.self) + add
+        for s in 0..<rows.count {
+          let seg = rows.start[s], b = bases[s]
+          if Self.isPadding(b) { (r + seg.lane).update(repeating: 0, count: seg.count); continue }
+          plan.rowLoad.load(f + b, table: table, position: seg.position, count: seg.count, into: r + seg.lane)
+        }
+        return nil
+      }
       for s in 0..<rows.count {
         let seg = rows.start[s], b = bases[s]
         let dst = r + seg.lane, t = table + seg.position
         if Self.isPadding(b) { dst.update(repeating: 0, count: seg.count); continue }
-        if dtype == .float32 {
-          let f = base.assumingMemoryBound(to: Float.self) + add + b
+        if isFloat {
+          let f = plan.base.assumingMemoryBound(to: Float.self) + add + b
           for q in 0..<seg.count { dst[q] = f[t[q]] }
         } else {
-          for q in 0..<seg.count { dst[q] = ElementIO.load(base, dtype, add + b + t[q]) }
+          for q in 0..<seg.count { dst[q] = ElementIO.load(plan.base, plan.dtype, add + b + t[q]) }
         }
       }
-      if let mask = tables.laneMask[input] {
+      if let mask = plan.laneMask {
         for s in 0..<rows.count {
           let seg = rows.start[s]
           let bits = UnsafeMutableRawPointer(r + seg.lane).assumingMemoryBound(to: UInt32.self), m = mask + seg.position
@@ -340,7 +373,7 @@ struct GatherEvaluator: @unchecked Sendable {
 
   /// Lanes of a multi-view input: the indexer walks the lanes' kernel indices through the views.
   private func loadGeneral(_ indexer: GeneralIndexer, _ base: UnsafeRawPointer, _ dtype: DType, _ u0: Int, _ n: Int,
-                           _ ridx: [Int], _ kidx: UnsafeMutablePointer<Int>, _ offs: UnsafeMutablePointer<Int>,
+                           _ ridx: UnsafeMutablePointer<Int>, _ kidx: UnsafeMutablePointer<Int>, _ offs: UnsafeMutablePointer<Int>,
                            _ dst: UnsafeMutablePointer<Float>) {
     kidx.update(repeating: 0, count: kernelRank)
     for (d, axis) in redAxes.enumerated() { kidx[axis] = ridx[d] }

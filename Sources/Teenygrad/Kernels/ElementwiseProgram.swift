@@ -9,6 +9,33 @@ struct ElementwiseProgram: Sendable {
     case unary(UnaryOp, src: Int, dst: Int)
     case binary(BinaryOp, lhs: Int, rhs: Int, dst: Int)
     case select(cond: Int, lhs: Int, rhs: Int, dst: Int)
+
+    var dst: Int {
+      switch self {
+      case .load(_, let d), .const(_, let d), .unary(_, _, let d), .binary(_, _, _, let d), .select(_, _, _, let d): d
+      }
+    }
+
+    /// The registers it reads.
+    var sources: [Int] {
+      switch self {
+      case .load, .const: []
+      case .unary(_, let a, _): [a]
+      case .binary(_, let a, let b, _): [a, b]
+      case .select(let c, let a, let b, _): [c, a, b]
+      }
+    }
+
+    /// The same instruction with every register (read or written) mapped through `map`.
+    func renamed(_ map: (Int) -> Int) -> Instruction {
+      switch self {
+      case .load(let i, let d): .load(input: i, dst: map(d))
+      case .const(let v, let d): .const(v, dst: map(d))
+      case .unary(let op, let a, let d): .unary(op, src: map(a), dst: map(d))
+      case .binary(let op, let a, let b, let d): .binary(op, lhs: map(a), rhs: map(b), dst: map(d))
+      case .select(let c, let a, let b, let d): .select(cond: map(c), lhs: map(a), rhs: map(b), dst: map(d))
+      }
+    }
   }
 
   /// Lanes per register; a multiple of 8.
@@ -22,6 +49,29 @@ struct ElementwiseProgram: Sendable {
   init(_ expr: KernelExpr) {
     var memo: [KernelExpr: Int] = [:]
     result = emit(expr, &memo)
+    allocateRegisters()
+  }
+
+  /// Maps the one-register-per-instruction program onto as few registers as live values need: a register is
+  /// reused once its value's last reader has run, so a long expression's registers stay in L1.
+  private mutating func allocateRegisters() {
+    var lastUse = [Int](repeating: -1, count: registerCount)
+    for (k, instruction) in instructions.enumerated() { for s in instruction.sources { lastUse[s] = k } }
+    lastUse[result] = instructions.count
+    var physical = [Int](repeating: -1, count: registerCount)
+    var free: [Int] = []
+    var count = 0
+    for k in instructions.indices {
+      let instruction = instructions[k]
+      let sources = instruction.sources
+      for s in Set(sources) where lastUse[s] == k { free.append(physical[s]) }
+      let dst: Int
+      if let reused = free.popLast() { dst = reused } else { dst = count; count += 1 }
+      physical[instruction.dst] = dst
+      instructions[k] = instruction.renamed { $0 == instruction.dst ? dst : physical[$0] }
+    }
+    registerCount = count
+    result = physical[result]
   }
 
   /// Runs every instruction over `n` lanes (a multiple of 8), reading inputs in place where `load` returns a

@@ -5,7 +5,8 @@
 /// each A block of the tile's rows pack it (L2) and sweep 16-column B micro-panels (L1) against 6-row
 /// A micro-panels held in registers. A tile only 16 columns wide reads A in place instead.
 enum GEMM {
-  /// C[b] = A[b] (m x k) * B[b] (k x n) for b in 0..<batch; C rows have stride ldc, columns stride 1;
+  /// C[b] = A[b] (m x k) * B[b] (k x n) for b in 0..<batch; C rows have stride ldc, columns stride 1,
+  /// unless `cRowOffsets` / `cColOffsets` give each row's / column's offset instead;
   /// batch strides in elements (0 = broadcast operand). accumulate: C += instead of C =.
   ///
   /// Tiles of C run through `parallel`; the cut depends on shapes and `blocking` only, and every tile
@@ -17,19 +18,22 @@ enum GEMM {
     batch: Int, m: Int, n: Int, k: Int,
     a: MatrixOperand, aBatchStride: Int, b: MatrixOperand, bBatchStride: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int, cBatchStride: Int,
+    cRowOffsets: UnsafePointer<Int>? = nil, cColOffsets: UnsafePointer<Int>? = nil,
     accumulate: Bool, blocking: GEMMBlocking = .default, parallel: ParallelFor
   ) -> Int {
     precondition(batch >= 0 && m >= 0 && n >= 0 && k >= 0, "GEMM sizes must not be negative")
-    precondition(ldc >= n || m <= 1, "GEMM: ldc (\(ldc)) is smaller than n (\(n))")
+    precondition(cRowOffsets != nil || cColOffsets != nil || ldc >= n || m <= 1,
+                 "GEMM: ldc (\(ldc)) is smaller than n (\(n))")
     if batch == 0 || m == 0 || n == 0 { return 0 }
+    let output = OutputMatrix(base: c, ldc: ldc, rowOffsets: cRowOffsets, colOffsets: cColOffsets)
     if k == 0 {
-      if !accumulate { zero(batch: batch, m: m, n: n, c: c, ldc: ldc, cBatchStride: cBatchStride) }
+      if !accumulate { zero(batch: batch, m: m, n: n, c: output, cBatchStride: cBatchStride) }
       return 1
     }
     let plan = GEMMPlan(batch: batch, m: m, n: n, k: k, bMatrices: bBatchStride == 0 ? 1 : batch,
                         blocking: blocking)
     let operands = Operands(a: a, aBatchStride: aBatchStride, b: b, bBatchStride: bBatchStride,
-                            c: c, ldc: ldc, cBatchStride: cBatchStride, accumulate: accumulate)
+                            c: output, cBatchStride: cBatchStride, accumulate: accumulate)
     GEMMWorkspace.withWorkspace { workspace in
       let sharedB = plan.sharesB ? workspace.sharedFloats(count: plan.sharedBFloats) : nil
       if let shared = sharedB {
@@ -53,7 +57,7 @@ enum GEMM {
   private struct Operands {
     var a: MatrixOperand, aBatchStride: Int
     var b: MatrixOperand, bBatchStride: Int
-    var c: UnsafeMutablePointer<Float>, ldc: Int, cBatchStride: Int
+    var c: OutputMatrix, cBatchStride: Int
     var accumulate: Bool
 
     func b(matrix: Int) -> MatrixOperand {
@@ -111,7 +115,8 @@ enum GEMM {
     var aq = operands.a
     aq.base += q &* operands.aBatchStride
     let bMatrix = plan.bMatrices == 1 ? 0 : q
-    let cq = operands.c + (q &* operands.cBatchStride &+ cols.lowerBound)
+    var cq = operands.c
+    cq.base += q &* operands.cBatchStride
     let packedA = scratch + plan.bScratchFloats
     let blockCount = plan.rowBlockCount(rows)
     for kb in 0..<plan.kBlocks {
@@ -128,18 +133,16 @@ enum GEMM {
       let accumulate = operands.accumulate || kb > 0
       if cols.count <= F32GEMMTile.cols && aq.isStrided {
         // One B micro-panel: every A element is used once, so packing A would only add a copy.
-        unpackedAKernel(aq, rows: rows, depth: depth, packedB: packedB, cols: cols.count,
-                        c: cq, ldc: operands.ldc, accumulate: accumulate, edgeScratch: packedA)
+        unpackedAKernel(aq, rows: rows, depth: depth, packedB: packedB, cols: cols,
+                        c: cq, accumulate: accumulate, edgeScratch: packedA)
         continue
       }
       for blockIndex in 0..<blockCount {
         let blockRows = plan.rowBlock(blockIndex, of: rows, count: blockCount)
         GEMMPacking.packA(aq, row0: blockRows.lowerBound, rows: blockRows.count,
                           col0: depth.lowerBound, depth: depth.count, into: packedA)
-        macroKernel(depth: depth.count, packedA: packedA, rows: blockRows.count,
-                    packedB: packedB, cols: cols.count,
-                    c: cq + blockRows.lowerBound &* operands.ldc, ldc: operands.ldc,
-                    accumulate: accumulate)
+        macroKernel(depth: depth.count, packedA: packedA, rows: blockRows, packedB: packedB, cols: cols,
+                    c: cq, accumulate: accumulate)
       }
     }
   }
@@ -147,43 +150,51 @@ enum GEMM {
   /// `rows` of C against a single packed B micro-panel, reading whole six-row A panels where they lie;
   /// only a last partial panel is packed (zero-padded) into `edgeScratch`.
   private static func unpackedAKernel(
-    _ a: MatrixOperand, rows: Range<Int>, depth: Range<Int>, packedB: UnsafePointer<Float>, cols: Int,
-    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, edgeScratch: UnsafeMutablePointer<Float>
+    _ a: MatrixOperand, rows: Range<Int>, depth: Range<Int>, packedB: UnsafePointer<Float>, cols: Range<Int>,
+    c: OutputMatrix, accumulate: Bool, edgeScratch: UnsafeMutablePointer<Float>
   ) {
     let mr = F32GEMMTile.rows
     let column = a.base + depth.lowerBound &* a.colStride
     var i = rows.lowerBound
     while i &+ mr <= rows.upperBound {
-      f32_gemm_6x16_avx2(depth: depth.count, a: column + i &* a.rowStride, aRowStride: a.rowStride,
-                         aStep: a.colStride, b: packedB, c: c + i &* ldc, ldc: ldc, rows: mr, cols: cols,
-                         accumulate: accumulate)
+      c.tile(row: i, col: cols.lowerBound, rows: mr, cols: cols.count, accumulate: accumulate) { out, ldc, acc in
+        f32_gemm_6x16_avx2(depth: depth.count, a: column + i &* a.rowStride, aRowStride: a.rowStride,
+                           aStep: a.colStride, b: packedB, c: out, ldc: ldc, rows: mr, cols: cols.count,
+                           accumulate: acc)
+      }
       i &+= mr
     }
     if i < rows.upperBound {
       GEMMPacking.packA(a, row0: i, rows: rows.upperBound &- i, col0: depth.lowerBound, depth: depth.count,
                         into: edgeScratch)
-      f32_gemm_6x16_avx2(depth: depth.count, a: edgeScratch, b: packedB, c: c + i &* ldc, ldc: ldc,
-                         rows: rows.upperBound &- i, cols: cols, accumulate: accumulate)
+      c.tile(row: i, col: cols.lowerBound, rows: rows.upperBound &- i, cols: cols.count, accumulate: accumulate) { out, ldc, acc in
+        f32_gemm_6x16_avx2(depth: depth.count, a: edgeScratch, b: packedB, c: out, ldc: ldc,
+                           rows: rows.upperBound &- i, cols: cols.count, accumulate: acc)
+      }
     }
   }
 
-  /// Every 6 x 16 register tile of one packed A block against one packed B block.
+  /// Every 6 x 16 register tile of one packed A block (C rows `rows`) against one packed B block (C
+  /// columns `cols`).
   @inline(__always)
   private static func macroKernel(
-    depth: Int, packedA: UnsafePointer<Float>, rows: Int, packedB: UnsafePointer<Float>, cols: Int,
-    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    depth: Int, packedA: UnsafePointer<Float>, rows: Range<Int>, packedB: UnsafePointer<Float>, cols: Range<Int>,
+    c: OutputMatrix, accumulate: Bool
   ) {
     let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
     let aPanelFloats = mr &* depth, bPanelFloats = nr &* depth
     var j = 0
     var bPanel = packedB
-    while j < cols {
-      let tileCols = min(nr, cols &- j)
+    while j < cols.count {
+      let tileCols = min(nr, cols.count &- j)
       var i = 0
       var aPanel = packedA
-      while i < rows {
-        f32_gemm_6x16_avx2(depth: depth, a: aPanel, b: bPanel, c: c + (i &* ldc &+ j), ldc: ldc,
-                           rows: min(mr, rows &- i), cols: tileCols, accumulate: accumulate)
+      while i < rows.count {
+        let a = aPanel, b = bPanel, tileRows = min(mr, rows.count &- i)
+        c.tile(row: rows.lowerBound &+ i, col: cols.lowerBound &+ j, rows: tileRows, cols: tileCols,
+               accumulate: accumulate) { out, ldc, acc in
+          f32_gemm_6x16_avx2(depth: depth, a: a, b: b, c: out, ldc: ldc, rows: tileRows, cols: tileCols, accumulate: acc)
+        }
         aPanel += aPanelFloats
         i &+= mr
       }
@@ -192,11 +203,52 @@ enum GEMM {
     }
   }
 
-  private static func zero(batch: Int, m: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-                           cBatchStride: Int) {
+  private static func zero(batch: Int, m: Int, n: Int, c: OutputMatrix, cBatchStride: Int) {
     for q in 0..<batch {
-      for i in 0..<m {
-        (c + (q &* cBatchStride &+ i &* ldc)).update(repeating: 0, count: n)
+      var cq = c
+      cq.base += q &* cBatchStride
+      for i in 0..<m { for j in 0..<n { cq.base[cq.offset(row: i, col: j)] = 0 } }
+    }
+  }
+}
+
+/// Where a GEMM writes C: element (i, j) at `base[i * ldc + j]`, or through per-row and per-column offset
+/// tables when C's rows or columns span axes that do not collapse (conv's input gradient, written straight
+/// into its window layout).
+struct OutputMatrix {
+  var base: UnsafeMutablePointer<Float>
+  var ldc: Int
+  var rowOffsets: UnsafePointer<Int>?
+  var colOffsets: UnsafePointer<Int>?
+
+  @inline(__always)
+  func offset(row i: Int, col j: Int) -> Int {
+    (rowOffsets.map { $0[i] } ?? i &* ldc) &+ (colOffsets.map { $0[j] } ?? j)
+  }
+
+  /// Runs `kernel(c, ldc, accumulate)` for the tile at (row, col): straight into C when C is strided, else
+  /// into a local 6 x 16 tile that is then stored (or added) through the offset tables.
+  @inline(__always)
+  func tile(row: Int, col: Int, rows: Int, cols: Int, accumulate: Bool,
+            _ kernel: (UnsafeMutablePointer<Float>, Int, Bool) -> Void) {
+    guard rowOffsets != nil || colOffsets != nil else {
+      kernel(base + (row &* ldc &+ col), ldc, accumulate)
+      return
+    }
+    let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: mr &* nr) { scratch in
+      withUnsafeTemporaryAllocation(of: Int.self, capacity: nr) { columns in
+        let t = scratch.baseAddress!, cs = columns.baseAddress!
+        kernel(t, nr, false)
+        for q in 0..<cols { cs[q] = colOffsets.map { $0[col &+ q] } ?? col &+ q }
+        for r in 0..<rows {
+          let p = base + (rowOffsets.map { $0[row &+ r] } ?? (row &+ r) &* ldc), v = t + r &* nr
+          if accumulate {
+            for q in 0..<cols { p[cs[q]] += v[q] }
+          } else {
+            for q in 0..<cols { p[cs[q]] = v[q] }
+          }
+        }
       }
     }
   }

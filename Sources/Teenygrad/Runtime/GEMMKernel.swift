@@ -6,12 +6,17 @@ enum GEMMKernel {
     let b = buffers[kernel.inputs[spec.b.input].buffer].floats
     return withOperand(spec.a, a) { aMatrix in
       withOperand(spec.b, b) { bMatrix in
-        let tiles = GEMM.sgemm(
-          batch: spec.batch, m: spec.m, n: spec.n, k: spec.k, a: aMatrix, aBatchStride: spec.a.batchStride,
-          b: bMatrix, bBatchStride: spec.b.batchStride,
-          c: buffers[kernel.output].floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride, accumulate: false,
-          parallel: { count, body in pool.parallelFor(count, body) })
-        return Swift.max(tiles, 1)
+        withTable(spec.cRowOffsets) { cRows in
+          withTable(spec.cColOffsets) { cCols in
+            let tiles = GEMM.sgemm(
+              batch: spec.batch, m: spec.m, n: spec.n, k: spec.k, a: aMatrix, aBatchStride: spec.a.batchStride,
+              b: bMatrix, bBatchStride: spec.b.batchStride,
+              c: buffers[kernel.output].floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride,
+              cRowOffsets: cRows, cColOffsets: cCols, accumulate: false,
+              parallel: { count, body in pool.parallelFor(count, body) })
+            return Swift.max(tiles, 1)
+          }
+        }
       }
     }
   }
@@ -19,13 +24,17 @@ enum GEMMKernel {
   /// The operand as a matrix over `memory`, its offset tables pinned for the duration of `body`.
   private static func withOperand<R>(_ o: GEMMSpec.Operand, _ memory: UnsafeMutablePointer<Float>,
                                      _ body: (MatrixOperand) -> R) -> R {
-    let empty: [Int] = []
-    return (o.rowOffsets ?? empty).withUnsafeBufferPointer { rows in
-      (o.colOffsets ?? empty).withUnsafeBufferPointer { cols in
+    withTable(o.rowOffsets) { rows in
+      withTable(o.colOffsets) { cols in
         body(MatrixOperand(base: memory + o.offset, rowStride: o.rowStride, colStride: o.colStride,
-                           rowOffsets: o.rowOffsets == nil ? nil : rows.baseAddress,
-                           colOffsets: o.colOffsets == nil ? nil : cols.baseAddress))
+                           rowOffsets: rows, colOffsets: cols))
       }
     }
+  }
+
+  /// An optional offset table pinned for the duration of `body` (nil stays nil).
+  private static func withTable<R>(_ table: [Int]?, _ body: (UnsafePointer<Int>?) -> R) -> R {
+    guard let table else { return body(nil) }
+    return table.withUnsafeBufferPointer { body($0.baseAddress) }
   }
 }

@@ -77,13 +77,16 @@ enum GEMMMatcher {
 
   /// The kernel as a GEMM, when both operands and the output collapse class by class.
   /// `outStrides` gives the output's layout per kernel axis (default: contiguous in the output shape).
-  static func match(_ kernel: Kernel, outStrides explicit: [Int]? = nil) -> Kernel? {
+  /// With `outputTables`, C's rows and columns may be written through offset tables where they do not
+  /// collapse (conv's input gradient, whose window layout interleaves the classes).
+  static func match(_ kernel: Kernel, outStrides explicit: [Int]? = nil, outputTables: Bool = false) -> Kernel? {
     guard let (ia, ib) = operands(kernel) else { return nil }
     let cls = classes(kernel, ia, ib)
     let va = kernel.inputs[ia].st, vb = kernel.inputs[ib].st
     guard va.isSingleView, vb.isSingleView, va.last.mask == nil, vb.last.mask == nil else { return nil }
     var outStrides = explicit ?? View.contiguousStrides(kernel.outputShape)
     for d in kernel.reduceAxes { outStrides[d] = 0 }
+    if outputTables { return matchWithOutputTables(kernel, ia, ib, cls, outStrides) }
     guard let batchClasses = outputClasses(kernel, cls, outStrides) else { return nil }
     func strides(_ s: [Int], _ c: AxisClass) -> (size: Int, stride: Int)? { collapse(kernel.shape, s, batchClasses, c) }
     func operandAxis(_ s: [Int], _ c: AxisClass) -> OperandAxis? { axis(kernel.shape, s, batchClasses, c) }
@@ -112,6 +115,36 @@ enum GEMMMatcher {
       return nil
     }
     guard spec.ldc >= spec.n || spec.m <= 1 else { return nil }
+    var k = kernel
+    k.kind = .gemm
+    k.gemm = spec
+    return k
+  }
+
+  /// The GEMM writing C through offset tables for its rows and columns (A = `ia`, B = `ib`); the batch axes
+  /// must still collapse for both operands and the output.
+  private static func matchWithOutputTables(_ kernel: Kernel, _ ia: Int, _ ib: Int, _ cls: [AxisClass?],
+                                            _ outStrides: [Int]) -> Kernel? {
+    let va = kernel.inputs[ia].st.last, vb = kernel.inputs[ib].st.last
+    func strides(_ s: [Int], _ c: AxisClass) -> (size: Int, stride: Int)? { collapse(kernel.shape, s, cls, c) }
+    func operandAxis(_ s: [Int], _ c: AxisClass) -> OperandAxis? { axis(kernel.shape, s, cls, c) }
+    guard let aB = strides(va.strides, .batch), let aM = operandAxis(va.strides, .m), let aK = operandAxis(va.strides, .k),
+          let bB = strides(vb.strides, .batch), let bN = operandAxis(vb.strides, .n), let bK = operandAxis(vb.strides, .k),
+          let cB = strides(outStrides, .batch), let cM = operandAxis(outStrides, .m), let cN = operandAxis(outStrides, .n),
+          strides(va.strides, .n)?.stride ?? 0 == 0, strides(vb.strides, .m)?.stride ?? 0 == 0
+    else { return nil }
+    func operand(_ input: Int, _ v: View, rows: OperandAxis, cols: OperandAxis, batch: Int) -> GEMMSpec.Operand {
+      .init(input: input, offset: v.offset, rowStride: rows.stride, colStride: cols.stride, batchStride: batch,
+            rowOffsets: rows.offsets, colOffsets: cols.offsets)
+    }
+    let unitColumns = cN.offsets == nil && (cN.size == 1 || cN.stride == 1)
+    var spec = GEMMSpec(batch: cB.size, m: aM.size, n: bN.size, k: aK.size,
+                        a: operand(ia, va, rows: aM, cols: aK, batch: aB.stride),
+                        b: operand(ib, vb, rows: bK, cols: bN, batch: bB.stride),
+                        ldc: cM.offsets == nil && cM.size > 1 ? cM.stride : bN.size, cBatchStride: cB.stride)
+    spec.cRowOffsets = cM.offsets ?? (unitColumns ? nil : (0..<cM.size).map { $0 * cM.stride })
+    spec.cColOffsets = unitColumns ? nil : cN.offsets ?? (0..<cN.size).map { $0 * cN.stride }
+    if spec.cRowOffsets == nil && spec.cColOffsets == nil && spec.ldc < spec.n && spec.m > 1 { return nil }
     var k = kernel
     k.kind = .gemm
     k.gemm = spec

@@ -89,6 +89,10 @@ struct GEMMSpec: Sendable {
   var b: Operand
   var ldc: Int
   var cBatchStride: Int
+  /// Per row of C, its offset, where C's rows do not collapse into `ldc` (else nil).
+  var cRowOffsets: [Int]? = nil
+  /// Per column of C, its offset, where C's columns are not unit-stride (else nil).
+  var cColOffsets: [Int]? = nil
 }
 
 /// A plain description of one kernel: what it reads, what it computes, where it writes. The scheduler makes

@@ -129,7 +129,12 @@ struct Scheduler {
       ScheduleLog.gemm(gemm, from: kernel, copied: copied, viaTemporary: false)
       return [gemm]
     }
-    // The output interleaves the classes: multiply into a class-ordered temporary, then permute into place.
+    // The output interleaves the classes: write C through offset tables, or else multiply into a
+    // class-ordered temporary and permute that into place.
+    if let gemm = GEMMMatcher.match(k, outputTables: true), GEMMMatcher.repackedIndexedOperands(gemm.gemm!).isEmpty {
+      ScheduleLog.gemm(gemm, from: kernel, copied: copied, viaTemporary: false)
+      return [gemm]
+    }
     guard var gemm = GEMMMatcher.match(k, outStrides: tempStrides) else {
       ScheduleLog.noGEMM(kernel, reason: "axis classes \(classes.map { $0.map { "\($0)" } ?? "-" }) do not collapse")
       return [kernel]
@@ -223,10 +228,16 @@ struct Scheduler {
     func fits(_ node: LazyBuffer) -> Bool {
       let b = node.base
       guard b.realized == nil, b.op.isElementwise else { return true }
-      ops += 1
+      if !isFreeCast(b) { ops += 1 }
       return ops <= recomputeLimit && b.srcs.allSatisfy(fits)
     }
     return fits(base)
+  }
+
+  /// Whether `base` is a cast the fused expression drops (kernels compute in Float).
+  private static func isFreeCast(_ base: LazyBuffer) -> Bool {
+    guard case .unary(.cast(let d)) = base.op else { return false }
+    return d == .float32 || ElementwiseIsExact.cast(from: base.srcs[0].dtype, to: d)
   }
 
   /// The most views through which inlining `base` (read through `st`) would read any of its memory inputs.
@@ -245,10 +256,7 @@ struct Scheduler {
     let s = base.srcs.map { expression($0, outer: outer, inputs: &inputs) }
     switch base.op {
     case .unary(let op):
-      if case .cast(let d) = op, DType.float32 == d || ElementwiseIsExact.cast(from: base.srcs[0].dtype, to: d) {
-        return s[0]
-      }
-      return .unary(op, s[0])
+      return Self.isFreeCast(base) ? s[0] : .unary(op, s[0])
     case .binary(let op): return .binary(op, s[0], s[1])
     case .ternary(let op): return .ternary(op, s[0], s[1], s[2])
     default: preconditionFailure("not an elementwise op: \(base.op)")
