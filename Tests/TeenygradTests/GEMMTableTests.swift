@@ -48,7 +48,7 @@ struct GEMMTableTests {
         var c = initial
         var blocking = GEMMBlocking.default
         if smallBlocks { blocking.kc = 16; blocking.mc = 12; blocking.nc = 32 }
-        aRows.withUnsafeBufferPointer { ar in aCols.withUnsafeBufferPointer { ac in
+        _ = aRows.withUnsafeBufferPointer { ar in aCols.withUnsafeBufferPointer { ac in
           bRows.withUnsafeBufferPointer { br in bCols.withUnsafeBufferPointer { bc in
             cRows.withUnsafeBufferPointer { cr in cCols.withUnsafeBufferPointer { cc in
               aData.withUnsafeBufferPointer { a in bData.withUnsafeBufferPointer { b in

@@ -61,17 +61,15 @@ struct GatherEvaluator: @unchecked Sendable {
     var rowLoad: RowLoad
   }
 
-  /// Owns the input plans, their block tables, lane masks and axis tables, and multi-view indexers.
-  ///
-  /// A block table never holds padding: a lane its view masks out gets the offset of a lane it keeps, so every
-  /// gather is a plain load, and the lane mask (all ones where kept, zero where masked) clears those lanes.
+  /// Owns the input plans and their axis tables, holds their block tables, and the multi-view indexers.
   final class Storage: @unchecked Sendable {
     let plans: UnsafeMutablePointer<InputPlan>
     let indexers: [GeneralIndexer?]
     private var owned: [UnsafeMutableRawPointer] = []
+    /// The block tables the plans point into.
+    private var tables: [BlockTable] = []
 
     init(kernel: Kernel, buffers: [Buffer], outAxes: [Int], outerRank: Int, redAxes: [Int], blockShape: [Int]) {
-      let blockSize = blockShape.reduce(1, *)
       plans = .allocate(capacity: Swift.max(1, kernel.inputs.count))
       var indexers: [GeneralIndexer?] = []
       for (i, input) in kernel.inputs.enumerated() {
@@ -103,26 +101,14 @@ struct GatherEvaluator: @unchecked Sendable {
           reduce[3 * d + 1] = v.mask?[axis].lowerBound ?? Int.min
           reduce[3 * d + 2] = v.mask?[axis].upperBound ?? Int.max
         }
-        let table = GatherEvaluator.blockTable(v, axes: blockAxes, shape: blockShape, count: blockSize)
-        owned.append(UnsafeMutableRawPointer(table))
-        plan.table = table
-        if let keep = (0..<blockSize).first(where: { !GatherEvaluator.isPadding(table[$0]) }) {
-          if (0..<blockSize).contains(where: { GatherEvaluator.isPadding(table[$0]) }) {
-            let mask = UnsafeMutablePointer<UInt32>.allocate(capacity: blockSize)
-            owned.append(UnsafeMutableRawPointer(mask))
-            for p in 0..<blockSize {
-              let kept = !GatherEvaluator.isPadding(table[p])
-              mask[p] = kept ? .max : 0
-              if !kept { table[p] = table[keep] }
-            }
-            plan.laneMask = mask
-          } else {
-            plan.rowContiguous = (0..<blockSize).allSatisfy { table[$0] == $0 }
-            if !plan.rowContiguous { plan.rowLoad = RowLoad.classify(blockAxes.map { (kernel.shape[$0], v.strides[$0]) }) }
-          }
-        } else {
-          plan.allPadded = true
-        }
+        let block = BlockTable.cached(shape: blockShape, strides: blockAxes.map { v.strides[$0] },
+                                      mask: v.mask.map { m in blockAxes.map { m[$0] } })
+        tables.append(block)
+        plan.table = block.offsets
+        plan.laneMask = block.laneMask
+        plan.allPadded = block.allPadded
+        plan.rowContiguous = block.rowContiguous
+        plan.rowLoad = block.rowLoad
         plans.advanced(by: i).initialize(to: plan)
       }
       self.indexers = indexers
@@ -164,30 +150,6 @@ struct GatherEvaluator: @unchecked Sendable {
       rank += 1
     }
     return rank
-  }
-
-  /// Per block lane, the view's offset over the block axes, or ``padding`` where the view's mask excludes it.
-  static func blockTable(_ v: View, axes: [Int], shape: [Int], count: Int) -> UnsafeMutablePointer<Int> {
-    let table = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, count))
-    let strides = axes.map { v.strides[$0] }
-    let mask = v.mask.map { m in axes.map { m[$0] } }
-    var idx = [Int](repeating: 0, count: shape.count)
-    var o = 0
-    for p in 0..<count {
-      var valid = true
-      if let mask { for d in shape.indices where !mask[d].contains(idx[d]) { valid = false; break } }
-      table[p] = valid ? o : padding
-      var d = shape.count - 1
-      while d >= 0 {
-        idx[d] += 1
-        o += strides[d]
-        if idx[d] < shape[d] { break }
-        o -= strides[d] * shape[d]
-        idx[d] = 0
-        d -= 1
-      }
-    }
-    return table
   }
 
   /// Whether this evaluator should run `kernel`: short innermost runs, or an elementwise kernel reading

@@ -34,17 +34,31 @@ enum GEMM {
                         blocking: blocking)
     let operands = Operands(a: a, aBatchStride: aBatchStride, b: b, bBatchStride: bBatchStride,
                             c: output, cBatchStride: cBatchStride, accumulate: accumulate)
+    let mr = F32GEMMTile.rows
+    // An A broadcast over the batch (conv's weights) is packed once, not once per batch entry.
+    let sharedAFloats = batch > 1 && aBatchStride == 0 && plan.panelsM * mr * k <= sharedAMaxFloats
+      ? plan.panelsM * mr * k : 0
     GEMMWorkspace.withWorkspace { workspace in
-      let sharedB = plan.sharesB ? workspace.sharedFloats(count: plan.sharedBFloats) : nil
+      let shared = plan.sharesB || sharedAFloats > 0
+        ? workspace.sharedFloats(count: plan.sharedBFloats + sharedAFloats) : nil
+      let sharedB = plan.sharesB ? shared : nil
+      let sharedA = sharedAFloats > 0 ? shared.map { $0 + plan.sharedBFloats } : nil
       if let shared = sharedB {
         forEach(plan.packTaskCount, inline: plan.sharedBFloats < inlinePackFloats, parallel) { task, _ in
           packSharedB(task, plan: plan, operands: operands, into: shared)
         }
       }
+      if let sharedA {
+        for kb in 0..<plan.kBlocks {
+          let depth = plan.kRange(kb)
+          GEMMPacking.packA(a, row0: 0, rows: m, col0: depth.lowerBound, depth: depth.count,
+                            into: sharedA + depth.lowerBound &* plan.panelsM &* mr)
+        }
+      }
       let scratchFloats = plan.scratchFloats
       forEach(plan.tileCount, inline: false, parallel) { index, worker in
         let scratch = workspace.floats(worker: worker, count: scratchFloats)
-        runTile(index, plan: plan, operands: operands, sharedB: sharedB, scratch: scratch)
+        runTile(index, plan: plan, operands: operands, sharedA: sharedA, sharedB: sharedB, scratch: scratch)
       }
     }
     return plan.tileCount
@@ -52,6 +66,9 @@ enum GEMM {
 
   /// A shared B smaller than this is packed by the caller alone: a fork-join would cost more.
   private static let inlinePackFloats = 1 << 15
+
+  /// Largest A, in floats, packed once for a whole batch (it stays in L2 across the batch).
+  private static let sharedAMaxFloats = 1 << 17
 
   /// The operands of one call as passed in; tiles offset them to their batch entry.
   private struct Operands {
@@ -93,16 +110,16 @@ enum GEMM {
 
   /// One tile of C: the whole K loop for its rows and columns, one column chunk at a time.
   private static func runTile(
-    _ index: Int, plan: GEMMPlan, operands: Operands, sharedB: UnsafeMutablePointer<Float>?,
-    scratch: UnsafeMutablePointer<Float>
+    _ index: Int, plan: GEMMPlan, operands: Operands, sharedA: UnsafeMutablePointer<Float>?,
+    sharedB: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>
   ) {
     let (q, rows, cols) = plan.tile(index)
     let chunkCols = plan.chunkCols(rows: rows.count)
     var start = cols.lowerBound
     while start < cols.upperBound {
       let chunk = start..<min(cols.upperBound, start &+ chunkCols)
-      runChunk(batch: q, rows: rows, cols: chunk, plan: plan, operands: operands, sharedB: sharedB,
-               scratch: scratch)
+      runChunk(batch: q, rows: rows, cols: chunk, plan: plan, operands: operands, sharedA: sharedA,
+               sharedB: sharedB, scratch: scratch)
       start = chunk.upperBound
     }
   }
@@ -110,7 +127,7 @@ enum GEMM {
   /// C[rows, cols] of batch entry `q` through every K block.
   private static func runChunk(
     batch q: Int, rows: Range<Int>, cols: Range<Int>, plan: GEMMPlan, operands: Operands,
-    sharedB: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>
+    sharedA: UnsafeMutablePointer<Float>?, sharedB: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>
   ) {
     var aq = operands.a
     aq.base += q &* operands.aBatchStride
@@ -139,9 +156,15 @@ enum GEMM {
       }
       for blockIndex in 0..<blockCount {
         let blockRows = plan.rowBlock(blockIndex, of: rows, count: blockCount)
-        GEMMPacking.packA(aq, row0: blockRows.lowerBound, rows: blockRows.count,
-                          col0: depth.lowerBound, depth: depth.count, into: packedA)
-        macroKernel(depth: depth.count, packedA: packedA, rows: blockRows, packedB: packedB, cols: cols,
+        let blockA: UnsafeMutablePointer<Float>
+        if let sharedA {
+          blockA = sharedA + (depth.lowerBound &* plan.panelsM &+ blockRows.lowerBound &* depth.count)
+        } else {
+          blockA = packedA
+          GEMMPacking.packA(aq, row0: blockRows.lowerBound, rows: blockRows.count,
+                            col0: depth.lowerBound, depth: depth.count, into: packedA)
+        }
+        macroKernel(depth: depth.count, packedA: blockA, rows: blockRows, packedB: packedB, cols: cols,
                     c: cq, accumulate: accumulate)
       }
     }

@@ -86,6 +86,12 @@ enum GEMMPacking {
             d.storeBytes(of: s.loadUnaligned(as: SIMD8<Float>.self), toByteOffset: p &* 64, as: SIMD8<Float>.self)
             d.storeBytes(of: s.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: p &* 64 &+ 32, as: SIMD8<Float>.self)
           }
+        } else if let runs = Runs(lineOffsets, count: valid) {
+          // A few runs of adjacent lines (a panel across output rows of a conv window): a vector copy per run.
+          for p in 0..<depth {
+            let s = x.base + stepOffsets[p], d = panel + p &* width
+            for r in 0..<runs.count { copyRun(s + runs.offset[r], d + runs.start[r], runs.length[r]) }
+          }
         } else {
           for p in 0..<depth {
             let s = x.base + stepOffsets[p], d = panel + p &* width
@@ -95,6 +101,42 @@ enum GEMMPacking {
         panel += width &* depth
         l &+= width
       }
+    }
+  }
+
+  /// A panel's lines cut into runs of adjacent offsets, when every run is long enough for vector copies.
+  private struct Runs {
+    var start = SIMD4<Int>(), length = SIMD4<Int>(), offset = SIMD4<Int>()
+    var count = 0
+
+    init?(_ offsets: UnsafePointer<Int>, count lines: Int) {
+      var q = 0
+      while q < lines {
+        var end = q &+ 1
+        while end < lines && offsets[end] == offsets[q] &+ (end &- q) { end &+= 1 }
+        guard end &- q >= 4, count < 4 else { return nil }
+        start[count] = q
+        length[count] = end &- q
+        offset[count] = offsets[q]
+        count &+= 1
+        q = end
+      }
+    }
+  }
+
+  /// Copies `n` (4 to 16) adjacent floats with two overlapping vector loads and stores, never touching memory
+  /// outside the run.
+  @inline(__always)
+  private static func copyRun(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+    if n >= 8 {
+      let head = s.loadUnaligned(as: SIMD8<Float>.self), tail = s.loadUnaligned(fromByteOffset: (n &- 8) &* 4, as: SIMD8<Float>.self)
+      d.storeBytes(of: head, as: SIMD8<Float>.self)
+      d.storeBytes(of: tail, toByteOffset: (n &- 8) &* 4, as: SIMD8<Float>.self)
+    } else {
+      let head = s.loadUnaligned(as: SIMD4<Float>.self), tail = s.loadUnaligned(fromByteOffset: (n &- 4) &* 4, as: SIMD4<Float>.self)
+      d.storeBytes(of: head, as: SIMD4<Float>.self)
+      d.storeBytes(of: tail, toByteOffset: (n &- 4) &* 4, as: SIMD4<Float>.self)
     }
   }
 

@@ -202,18 +202,45 @@ enum GEMMMatcher {
   static func axis(_ shape: [Int], _ strides: [Int], _ classes: [AxisClass?], _ c: AxisClass) -> OperandAxis? {
     if let run = collapse(shape, strides, classes, c) { return OperandAxis(size: run.size, stride: run.stride, offsets: nil) }
     let axes = shape.indices.filter { classes[$0] == c }
-    let size = axes.map { shape[$0] }.reduce(1, *)
+    let sizes = axes.map { shape[$0] }, steps = axes.map { strides[$0] }
+    let size = sizes.reduce(1, *)
     guard size <= maxOffsetTable else { return nil }
-    var offsets = [0]
-    offsets.reserveCapacity(size)
-    for d in axes {
-      let previous = offsets
-      offsets = []
-      offsets.reserveCapacity(previous.count * shape[d])
-      for o in previous { for i in 0..<shape[d] { offsets.append(o + i * strides[d]) } }
+    let key = OffsetTableKey(sizes: sizes, strides: steps)
+    if let cached = offsetTables.withLock({ $0[key] }) { return OperandAxis(size: size, stride: 0, offsets: cached) }
+    let offsets = [Int](unsafeUninitializedCapacity: size) { buffer, count in
+      // An odometer over the axes, last fastest: each step adds one stride and unwinds the digits that wrap.
+      var digits = [Int](repeating: 0, count: sizes.count)
+      var o = 0
+      for p in 0..<size {
+        buffer[p] = o
+        var d = sizes.count - 1
+        while d >= 0 {
+          digits[d] += 1
+          o += steps[d]
+          if digits[d] < sizes[d] { break }
+          o -= steps[d] * sizes[d]
+          digits[d] = 0
+          d -= 1
+        }
+      }
+      count = size
+    }
+    offsetTables.withLock { tables in
+      if tables.count >= maxCachedTables { tables.removeAll() }
+      tables[key] = offsets
     }
     return OperandAxis(size: size, stride: 0, offsets: offsets)
   }
+
+  /// What an offset table depends on: the sizes and strides of its axes.
+  private struct OffsetTableKey: Hashable {
+    var sizes: [Int]
+    var strides: [Int]
+  }
+
+  /// Offset tables already built: a training loop schedules the same products every step.
+  private static let offsetTables = Locked([OffsetTableKey: [Int]]())
+  private static let maxCachedTables = 256
 
   /// Collapses the axes of class `c` into one (size, stride) for the given strides; nil when they do not form
   /// one run. A class with no axes is (1, 0).
