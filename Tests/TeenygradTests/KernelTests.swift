@@ -288,6 +288,9 @@ struct GEMMDriverTests {
     GEMMCase(batch: 2, m: 8, n: 30, k: 300, transposeB: true, accumulate: true).check()
     GEMMCase(m: 50, n: 70, k: 700, accumulate: true).check()
     GEMMCase(batch: 3, m: 20, n: 33, k: 70, broadcastA: true, accumulate: true, blocking: tinyBlocking).check()
+    // A broadcast over the batch is packed once; several K blocks and wide tiles read it from there.
+    GEMMCase(batch: 3, m: 20, n: 70, k: 600, broadcastA: true).check()
+    GEMMCase(batch: 2, m: 64, n: 121, k: 288, broadcastA: true, accumulate: true).check()
     GEMMCase(batch: 3, m: 40, n: 33, k: 300, blocking: manyTiles).check()
     GEMMCase(batch: 3, m: 40, n: 300, k: 30, transposeB: true, broadcastB: true, blocking: manyTiles).check()
   }

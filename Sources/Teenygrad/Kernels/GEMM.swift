@@ -158,7 +158,7 @@ enum GEMM {
         let blockRows = plan.rowBlock(blockIndex, of: rows, count: blockCount)
         let blockA: UnsafeMutablePointer<Float>
         if let sharedA {
-          blockA = sharedA + (depth.lowerBound &* plan.panelsM &+ blockRows.lowerBound &* depth.count)
+          blockA = sharedA + (depth.lowerBound &* plan.panelsM &* F32GEMMTile.rows &+ blockRows.lowerBound &* depth.count)
         } else {
           blockA = packedA
           GEMMPacking.packA(aq, row0: blockRows.lowerBound, rows: blockRows.count,
