@@ -1,7 +1,7 @@
 /// Runs elementwise, copy and reduce kernels whose innermost contiguous run is short (window ops, small
 /// trailing axes), and elementwise kernels that read through several views.
 ///
-/// The output is flattened into lanes and cut into chunks of ``ElementwiseProgram/chunk`` lanes. The trailing
+/// The output is flattened into lanes and cut into chunks of ``chunk`` lanes. The trailing
 /// output axes form a *block* of at most ``maxBlock`` lanes. A single-view input's offset is the sum of an outer
 /// part (axes before the block) and a block part, and so is its padding mask, so the block parts are tabulated
 /// once per kernel: a chunk's offsets then cost one add per lane and one outer step per block row. Each reduce
@@ -36,7 +36,10 @@ struct GatherEvaluator: @unchecked Sendable {
   let kernelRank: Int
   let redAxes: [Int]
   let storage: Storage
-  let chunk = ElementwiseProgram.chunk
+  /// Lanes per unit of work. Larger than the row evaluator's chunk: a chunk's fixed costs (its block-row
+  /// segments, one call per op) are spread over more lanes, and with registers reused the live ones still
+  /// fit in L2.
+  let chunk = 2048
 
   /// Everything a chunk needs about one input, as plain values and pointers into ``Storage`` (the hot
   /// loops touch no reference-counted memory).
@@ -280,7 +283,7 @@ struct GatherEvaluator: @unchecked Sendable {
                         _ kidx: UnsafeMutablePointer<Int>, _ regs: UnsafeMutablePointer<Float>,
                         out: UnsafeMutablePointer<Float>?) -> UnsafeMutablePointer<Float> {
     let plans = storage.plans
-    return program.execute(regs, n, out: out) { input, r in
+    return program.execute(regs, n, registerLanes: chunk, out: out) { input, r in
       let plan = plans[input]
       guard let table = plan.table else {
         loadGeneral(storage.indexers[input]!, plan.base, plan.dtype, u0, n, ridx, kidx, offs, r)

@@ -76,13 +76,14 @@ struct ElementwiseProgram: Sendable {
 
   /// Runs every instruction over `n` lanes (a multiple of 8), reading inputs in place where `load` returns a
   /// pointer to their lanes in memory (else it fills the register it is given), and writing the result
-  /// straight into `out` when given. Returns where the result lanes are: `out`, a register, or an input's
-  /// memory when the program is a plain load.
+  /// straight into `out` when given. Registers are `registerLanes` floats apart in `regs`. Returns where the
+  /// result lanes are: `out`, a register, or an input's memory when the program is a plain load.
   @inline(__always)
-  func execute(_ regs: UnsafeMutablePointer<Float>, _ n: Int, out: UnsafeMutablePointer<Float>?,
+  func execute(_ regs: UnsafeMutablePointer<Float>, _ n: Int, registerLanes: Int = ElementwiseProgram.chunk,
+               out: UnsafeMutablePointer<Float>?,
                load: (_ input: Int, _ register: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float>?)
     -> UnsafeMutablePointer<Float> {
-    let c = ElementwiseProgram.chunk
+    let c = registerLanes
     return withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: Swift.max(1, registerCount)) { at in
       let last = instructions.count - 1
       for (k, instruction) in instructions.enumerated() {
