@@ -46,10 +46,15 @@ struct OptimizerTensors {
     for param in params { param.grad = nil }
   }
 
-  /// The gradient of `param`, realized.
-  func gradient(of param: Tensor) -> Tensor {
-    guard let grad = param.grad else { preconditionFailure("step() called on a tensor without a gradient") }
-    return grad.realize()
+  /// Every parameter's gradient, realized together in one schedule (the backward pass shares most of its
+  /// kernels between them), in parameter order.
+  func gradients() -> [Tensor] {
+    let grads = params.map { param in
+      guard let grad = param.grad else { preconditionFailure("step() called on a tensor without a gradient") }
+      return grad
+    }
+    Tensor.realizeAll(grads)
+    return grads
   }
 
   /// Realizes `extra`, the updated parameters and the buffers in one schedule (teenygrad's `corealize`).

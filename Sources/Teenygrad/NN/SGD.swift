@@ -32,8 +32,9 @@ public final class SGD: Optimizer {
   /// Applies one update: `g = grad + weightDecay * p`; with momentum `b = momentum * b + g` and `g = b` (or
   /// `g + momentum * b` with Nesterov); then `p = p - lr * g`.
   public func step() {
+    let grads = tensors.gradients()
     for (i, param) in tensors.params.enumerated() {
-      var g = tensors.gradient(of: param) + weightDecay * param.detach()
+      var g = grads[i] + weightDecay * param.detach()
       if momentum != 0 {
         velocity[i].assign(momentum * velocity[i] + g).realize()
         g = nesterov ? g + momentum * velocity[i] : velocity[i]
