@@ -110,9 +110,11 @@ def reduce_section(binary, threads, repeat):
                            "speedup vs 1 thread"], table)
 
 
-def objdump_section():
-    objects = glob.glob(os.path.join(benchlib.repo_root(), ".build*", "release", "Teenygrad.build",
-                                     "f32_gemm_6x16_avx2.swift.o"))
+def objdump_section(binary):
+    """The micro-kernel object of the build that made `binary`, else the newest one under .build*."""
+    beside = os.path.join(os.path.dirname(os.path.abspath(binary)), "Teenygrad.build", "f32_gemm_6x16_avx2.swift.o")
+    objects = [beside] if os.path.exists(beside) else glob.glob(
+        os.path.join(benchlib.repo_root(), ".build*", "release", "Teenygrad.build", "f32_gemm_6x16_avx2.swift.o"))
     if not objects:
         return "no f32_gemm_6x16_avx2.swift.o under .build*/release/Teenygrad.build"
     obj = max(objects, key=os.path.getmtime)
@@ -149,7 +151,7 @@ def main():
         print(reduce_section(binary, threads, repeat))
         print()
     print("## GEMM micro-kernel code\n")
-    print(objdump_section())
+    print(objdump_section(binary))
     return 0
 
 
