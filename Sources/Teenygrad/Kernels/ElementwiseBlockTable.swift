@@ -39,24 +39,13 @@ final class BlockTable: @unchecked Sendable {
   private init(shape: [Int], strides: [Int], mask: [Range<Int>]?) {
     let count = shape.reduce(1, *)
     let table = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, count))
-    var idx = [Int](repeating: 0, count: shape.count)
-    var o = 0
     var keep: Int?
     var padded = false
-    for p in 0..<count {
+    StridedWalk.forEach(shape: shape, strides: strides) { p, o, idx in
       var valid = true
       if let mask { for d in shape.indices where !mask[d].contains(idx[d]) { valid = false; break } }
       table[p] = valid ? o : GatherEvaluator.padding
       if valid { keep = keep ?? o } else { padded = true }
-      var d = shape.count - 1
-      while d >= 0 {
-        idx[d] += 1
-        o += strides[d]
-        if idx[d] < shape[d] { break }
-        o -= strides[d] * shape[d]
-        idx[d] = 0
-        d -= 1
-      }
     }
     offsets = table
     allPadded = keep == nil

@@ -208,21 +208,7 @@ enum GEMMMatcher {
     let key = OffsetTableKey(sizes: sizes, strides: steps)
     if let cached = offsetTables.withLock({ $0[key] }) { return OperandAxis(size: size, stride: 0, offsets: cached) }
     let offsets = [Int](unsafeUninitializedCapacity: size) { buffer, count in
-      // An odometer over the axes, last fastest: each step adds one stride and unwinds the digits that wrap.
-      var digits = [Int](repeating: 0, count: sizes.count)
-      var o = 0
-      for p in 0..<size {
-        buffer[p] = o
-        var d = sizes.count - 1
-        while d >= 0 {
-          digits[d] += 1
-          o += steps[d]
-          if digits[d] < sizes[d] { break }
-          o -= steps[d] * sizes[d]
-          digits[d] = 0
-          d -= 1
-        }
-      }
+      StridedWalk.forEach(shape: sizes, strides: steps) { p, o, _ in buffer[p] = o }
       count = size
     }
     offsetTables.withLock { tables in
