@@ -4,8 +4,9 @@
 /// The output is flattened into lanes and cut into chunks of ``chunk`` lanes. The trailing
 /// output axes form a *block* of at most ``maxBlock`` lanes. A single-view input's offset is the sum of an outer
 /// part (axes before the block) and a block part, and so is its padding mask, so the block parts are tabulated
-/// once per kernel: a chunk's offsets then cost one add per lane and one outer step per block row. Each reduce
-/// step (one combination of reduce indices) adds one constant per input, gathers, and runs the SIMD program.
+/// once (``BlockTable``, shared by every kernel reading such a view): a chunk's offsets then cost one outer
+/// step per block row, and block rows that follow a pattern load as SIMD (``RowLoad``). Each reduce step (one
+/// combination of reduce indices) adds one constant per input, loads, and runs the SIMD program.
 /// Inputs with several views are indexed through a ``GeneralIndexer`` lane by lane.
 ///
 /// A unit is one chunk; reductions are never split, so results are the same at any thread count.
