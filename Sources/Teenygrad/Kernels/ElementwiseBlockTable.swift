@@ -21,19 +21,12 @@ final class BlockTable: @unchecked Sendable {
     var upper: [Int]?
   }
 
-  private static let cache = Locked([Key: BlockTable]())
-  private static let maxCached = 512
+  private static let cache = BoundedCache<Key, BlockTable>(capacity: 512)
 
   /// The table for a view with these block-axis strides and mask, from the cache or built now.
   static func cached(shape: [Int], strides: [Int], mask: [Range<Int>]?) -> BlockTable {
     let key = Key(shape: shape, strides: strides, lower: mask?.map(\.lowerBound), upper: mask?.map(\.upperBound))
-    if let table = cache.withLock({ $0[key] }) { return table }
-    let table = BlockTable(shape: shape, strides: strides, mask: mask)
-    cache.withLock { tables in
-      if tables.count >= maxCached { tables.removeAll() }
-      tables[key] = table
-    }
-    return table
+    return cache.value(for: key) { BlockTable(shape: shape, strides: strides, mask: mask) }
   }
 
   private init(shape: [Int], strides: [Int], mask: [Range<Int>]?) {

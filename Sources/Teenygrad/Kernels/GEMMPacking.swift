@@ -60,7 +60,7 @@ enum GEMMPacking {
 
   /// An operand read through offset tables: panels of `width` lines (A rows or B columns) across `steps`
   /// (the K range). Each k step loads one value per line from that step's row (or column) start; a panel
-  /// whose lines are adjacent in memory copies them as vectors.
+  /// whose lines form at most four runs of adjacent offsets copies each run as vectors.
   private static func packIndexed(
     _ x: MatrixOperand, lines: Range<Int>, steps: Range<Int>, width: Int, lineIsRow: Bool,
     into dst: UnsafeMutablePointer<Float>
@@ -73,21 +73,11 @@ enum GEMMPacking {
       var l = lines.lowerBound
       while l < lines.upperBound {
         let valid = min(width, lines.upperBound &- l)
-        var adjacent = valid == width
-        for q in 0..<valid {
-          lineOffsets[q] = lineIsRow ? x.rowOffset(l &+ q) : x.colOffset(l &+ q)
-          if lineOffsets[q] != lineOffsets[0] &+ q { adjacent = false }
-        }
+        for q in 0..<valid { lineOffsets[q] = lineIsRow ? x.rowOffset(l &+ q) : x.colOffset(l &+ q) }
         if valid < width { panel.update(repeating: 0, count: width &* depth) }
-        if adjacent && width == 16 {
-          let d = UnsafeMutableRawPointer(panel)
-          for p in 0..<depth {
-            let s = UnsafeRawPointer(x.base + (stepOffsets[p] &+ lineOffsets[0]))
-            d.storeBytes(of: s.loadUnaligned(as: SIMD8<Float>.self), toByteOffset: p &* 64, as: SIMD8<Float>.self)
-            d.storeBytes(of: s.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: p &* 64 &+ 32, as: SIMD8<Float>.self)
-          }
-        } else if let runs = Runs(lineOffsets, count: valid) {
-          // A few runs of adjacent lines (a panel across output rows of a conv window): a vector copy per run.
+        if let runs = Runs(lineOffsets, count: valid) {
+          // Adjacent lines, or a few runs of them (a panel across output rows of a conv window): a vector
+          // copy per run.
           for p in 0..<depth {
             let s = x.base + stepOffsets[p], d = panel + p &* width
             for r in 0..<runs.count { copyRun(s + runs.offset[r], d + runs.start[r], runs.length[r]) }

@@ -95,10 +95,6 @@ enum GEMMMatcher {
           let cB = strides(outStrides, .batch), let cM = strides(outStrides, .m), let cN = strides(outStrides, .n),
           strides(va.last.strides, .n)?.stride ?? 0 == 0, strides(vb.last.strides, .m)?.stride ?? 0 == 0
     else { return nil }
-    func operand(_ input: Int, _ v: View, rows: OperandAxis, cols: OperandAxis, batch: Int) -> GEMMSpec.Operand {
-      .init(input: input, offset: v.offset, rowStride: rows.stride, colStride: cols.stride, batchStride: batch,
-            rowOffsets: rows.offsets, colOffsets: cols.offsets)
-    }
     // C's columns must be unit-stride: the class whose output stride is 1 becomes N.
     let spec: GEMMSpec
     if cN.size == 1 || cN.stride == 1 {
@@ -115,6 +111,17 @@ enum GEMMMatcher {
       return nil
     }
     guard spec.ldc >= spec.n || spec.m <= 1 else { return nil }
+    return gemmKernel(kernel, spec)
+  }
+
+  /// A GEMM operand: input `input` read through view `v`, rows and columns as strides or offset tables.
+  private static func operand(_ input: Int, _ v: View, rows: OperandAxis, cols: OperandAxis, batch: Int) -> GEMMSpec.Operand {
+    .init(input: input, offset: v.offset, rowStride: rows.stride, colStride: cols.stride, batchStride: batch,
+          rowOffsets: rows.offsets, colOffsets: cols.offsets)
+  }
+
+  /// `kernel` run as the GEMM `spec`.
+  private static func gemmKernel(_ kernel: Kernel, _ spec: GEMMSpec) -> Kernel {
     var k = kernel
     k.kind = .gemm
     k.gemm = spec
@@ -133,10 +140,6 @@ enum GEMMMatcher {
           let cB = strides(outStrides, .batch), let cM = operandAxis(outStrides, .m), let cN = operandAxis(outStrides, .n),
           strides(va.strides, .n)?.stride ?? 0 == 0, strides(vb.strides, .m)?.stride ?? 0 == 0
     else { return nil }
-    func operand(_ input: Int, _ v: View, rows: OperandAxis, cols: OperandAxis, batch: Int) -> GEMMSpec.Operand {
-      .init(input: input, offset: v.offset, rowStride: rows.stride, colStride: cols.stride, batchStride: batch,
-            rowOffsets: rows.offsets, colOffsets: cols.offsets)
-    }
     let unitColumns = cN.offsets == nil && (cN.size == 1 || cN.stride == 1)
     var spec = GEMMSpec(batch: cB.size, m: aM.size, n: bN.size, k: aK.size,
                         a: operand(ia, va, rows: aM, cols: aK, batch: aB.stride),
@@ -145,10 +148,7 @@ enum GEMMMatcher {
     spec.cRowOffsets = cM.offsets ?? (unitColumns ? nil : (0..<cM.size).map { $0 * cM.stride })
     spec.cColOffsets = unitColumns ? nil : cN.offsets ?? (0..<cN.size).map { $0 * cN.stride }
     if spec.cRowOffsets == nil && spec.cColOffsets == nil && spec.ldc < spec.n && spec.m > 1 { return nil }
-    var k = kernel
-    k.kind = .gemm
-    k.gemm = spec
-    return k
+    return gemmKernel(kernel, spec)
   }
 
   /// Per kernel axis, the strides of an output laid out class by class (batch, m, n), for a GEMM whose real
@@ -205,15 +205,11 @@ enum GEMMMatcher {
     let sizes = axes.map { shape[$0] }, steps = axes.map { strides[$0] }
     let size = sizes.reduce(1, *)
     guard size <= maxOffsetTable else { return nil }
-    let key = OffsetTableKey(sizes: sizes, strides: steps)
-    if let cached = offsetTables.withLock({ $0[key] }) { return OperandAxis(size: size, stride: 0, offsets: cached) }
-    let offsets = [Int](unsafeUninitializedCapacity: size) { buffer, count in
-      StridedWalk.forEach(shape: sizes, strides: steps) { p, o, _ in buffer[p] = o }
-      count = size
-    }
-    offsetTables.withLock { tables in
-      if tables.count >= maxCachedTables { tables.removeAll() }
-      tables[key] = offsets
+    let offsets = offsetTables.value(for: OffsetTableKey(sizes: sizes, strides: steps)) {
+      [Int](unsafeUninitializedCapacity: size) { buffer, count in
+        StridedWalk.forEach(shape: sizes, strides: steps) { p, o, _ in buffer[p] = o }
+        count = size
+      }
     }
     return OperandAxis(size: size, stride: 0, offsets: offsets)
   }
@@ -225,8 +221,7 @@ enum GEMMMatcher {
   }
 
   /// Offset tables already built: a training loop schedules the same products every step.
-  private static let offsetTables = Locked([OffsetTableKey: [Int]]())
-  private static let maxCachedTables = 256
+  private static let offsetTables = BoundedCache<OffsetTableKey, [Int]>(capacity: 256)
 
   /// Collapses the axes of class `c` into one (size, stride) for the given strides; nil when they do not form
   /// one run. A class with no axes is (1, 0).
