@@ -23,6 +23,9 @@ enum RowLoad: Equatable {
   /// The pattern for a view with these (size, stride) block axes, innermost last.
   static func classify(_ axes: [(size: Int, stride: Int)]) -> RowLoad {
     guard let last = axes.last else { return .gather }
+    // A value constant over the whole block (a bias over an image plane): one splat per block.
+    let count = axes.reduce(1) { $0 * $1.size }
+    if count >= minLength && axes.allSatisfy({ $0.stride == 0 || $0.size == 1 }) { return .splat(length: count) }
     let previous = axes.count > 1 ? axes[axes.count - 2] : (size: 1, stride: 0)
     switch (last.stride, previous.stride) {
     case (0, 0) where last.size * previous.size >= minLength: return .splat(length: last.size * previous.size)

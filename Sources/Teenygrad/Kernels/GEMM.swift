@@ -259,11 +259,16 @@ struct OutputMatrix {
       return
     }
     let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: mr &* nr) { scratch in
-      withUnsafeTemporaryAllocation(of: Int.self, capacity: nr) { columns in
-        let t = scratch.baseAddress!, cs = columns.baseAddress!
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 &* mr &* nr &+ 2 &* nr) { scratch in
+      withUnsafeTemporaryAllocation(of: Int.self, capacity: nr &+ 8) { ints in
+        let t = scratch.baseAddress!, cs = ints.baseAddress!
         kernel(t, nr, false)
         for q in 0..<cols { cs[q] = colOffsets.map { $0[col &+ q] } ?? col &+ q }
+        if rows == mr, let split = adjacentRowSplit(row: row), !columnsAdjacent(cs, cols) {
+          storeByColumns(t, row: row, split: split, columns: cs, cols: cols, accumulate: accumulate,
+                         transposed: t + mr &* nr, lineOffsets: cs + nr)
+          return
+        }
         for r in 0..<rows {
           let p = base + (rowOffsets.map { $0[row &+ r] } ?? (row &+ r) &* ldc), v = t + r &* nr
           if accumulate {
@@ -273,6 +278,64 @@ struct OutputMatrix {
           }
         }
       }
+    }
+  }
+
+  /// For a full tile whose six rows form at most two runs of adjacent offsets (conv's input gradient: rows
+  /// are a channel's window positions), the first row of the second run (6 when there is one run).
+  @inline(__always)
+  private func adjacentRowSplit(row: Int) -> Int? {
+    guard let ro = rowOffsets else { return nil }
+    let mr = F32GEMMTile.rows
+    var split = 1
+    while split < mr && ro[row &+ split] == ro[row] &+ split { split &+= 1 }
+    var end = split &+ 1
+    while end < mr && ro[row &+ end] == ro[row &+ split] &+ (end &- split) { end &+= 1 }
+    return end >= mr ? split : nil
+  }
+
+  /// Whether the first two columns are adjacent (the row-by-row store then writes runs the hardware merges).
+  @inline(__always)
+  private func columnsAdjacent(_ cs: UnsafePointer<Int>, _ cols: Int) -> Bool {
+    cols < 2 || cs[1] == cs[0] &+ 1
+  }
+
+  /// Stores a 6 x 16 tile column by column: the tile is transposed in registers, then each column's rows are
+  /// written as one or two short vectors instead of one scalar store per element.
+  @inline(__always)
+  private func storeByColumns(
+    _ t: UnsafeMutablePointer<Float>, row: Int, split: Int, columns cs: UnsafePointer<Int>, cols: Int,
+    accumulate: Bool, transposed: UnsafeMutablePointer<Float>, lineOffsets: UnsafeMutablePointer<Int>
+  ) {
+    let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
+    for r in 0..<mr { lineOffsets[r] = r &* nr }
+    GEMMPacking.transposeEight(t, lineOffsets: lineOffsets, lines: mr, into: transposed, width: 8, columns: 8)
+    GEMMPacking.transposeEight(t + 8, lineOffsets: lineOffsets, lines: mr, into: transposed + 64, width: 8, columns: 8)
+    let first = base + rowOffsets![row], second = base + rowOffsets![row &+ min(split, mr &- 1)]
+    for q in 0..<cols {
+      let v = transposed + q &* 8
+      Self.storeShort(v, first + cs[q], count: split, accumulate: accumulate)
+      if split < mr { Self.storeShort(v + split, second + cs[q], count: mr &- split, accumulate: accumulate) }
+    }
+  }
+
+  /// Stores (or adds) up to six adjacent floats: four as a vector, the rest one by one. Written out, not as a
+  /// loop, which the compiler would turn into masked vector stores (microcoded and slow on AMD cores).
+  @inline(__always)
+  private static func storeShort(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool) {
+    @inline(__always) func one(_ i: Int) { if accumulate { dst[i] += src[i] } else { dst[i] = src[i] } }
+    var i = 0
+    if count >= 4 {
+      var v = UnsafeRawPointer(src).loadUnaligned(as: SIMD4<Float>.self)
+      if accumulate { v += UnsafeRawPointer(dst).loadUnaligned(as: SIMD4<Float>.self) }
+      UnsafeMutableRawPointer(dst).storeBytes(of: v, as: SIMD4<Float>.self)
+      i = 4
+    }
+    switch count &- i {
+    case 3: one(i); one(i &+ 1); one(i &+ 2)
+    case 2: one(i); one(i &+ 1)
+    case 1: one(i)
+    default: break
     }
   }
 }

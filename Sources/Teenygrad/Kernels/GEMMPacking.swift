@@ -83,15 +83,84 @@ enum GEMMPacking {
             for r in 0..<runs.count { copyRun(s + runs.offset[r], d + runs.start[r], runs.length[r]) }
           }
         } else {
-          for p in 0..<depth {
-            let s = x.base + stepOffsets[p], d = panel + p &* width
-            for q in 0..<valid { d[q] = s[lineOffsets[q]] }
-          }
+          packTransposing(x.base, lineOffsets: lineOffsets, valid: valid, stepOffsets: stepOffsets, depth: depth,
+                          width: width, into: panel)
         }
         panel += width &* depth
         l &+= width
       }
     }
+  }
+
+  /// Scattered lines: where eight consecutive k steps are adjacent in memory (a K axis that is contiguous
+  /// within each line, as in a weight gradient's output-gradient operand), each group of eight lines loads
+  /// eight steps as vectors and transposes them in registers; other steps load one value per line.
+  private static func packTransposing(
+    _ base: UnsafePointer<Float>, lineOffsets: UnsafePointer<Int>, valid: Int, stepOffsets: UnsafePointer<Int>,
+    depth: Int, width: Int, into panel: UnsafeMutablePointer<Float>
+  ) {
+    var p = 0
+    while p < depth {
+      let first = stepOffsets[p]
+      if p &+ 8 <= depth && stepOffsets[p &+ 7] == first &+ 7 && (1..<7).allSatisfy({ stepOffsets[p &+ $0] == first &+ $0 }) {
+        var group = 0
+        while group < valid {
+          transposeEight(base + first, lineOffsets: lineOffsets + group, lines: min(8, valid &- group),
+                         into: panel + (p &* width &+ group), width: width, columns: min(8, width &- group))
+          group &+= 8
+        }
+        p &+= 8
+      } else {
+        let s = base + first, d = panel + p &* width
+        for q in 0..<valid { d[q] = s[lineOffsets[q]] }
+        p &+= 1
+      }
+    }
+  }
+
+  /// Eight k steps of up to eight lines (missing lines read as zeros), transposed: step j's values go to
+  /// `dst + j * width`, `columns` (6 or 8) of them.
+  @inline(__always)
+  static func transposeEight(
+    _ src: UnsafePointer<Float>, lineOffsets: UnsafePointer<Int>, lines: Int,
+    into dst: UnsafeMutablePointer<Float>, width: Int, columns: Int
+  ) {
+    @inline(__always) func row(_ q: Int) -> SIMD8<Float> {
+      q < lines ? UnsafeRawPointer(src + lineOffsets[q]).loadUnaligned(as: SIMD8<Float>.self) : SIMD8<Float>()
+    }
+    @inline(__always) func low(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+      SIMD8(a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5])
+    }
+    @inline(__always) func high(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+      SIMD8(a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7])
+    }
+    @inline(__always) func lowPairs(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+      SIMD8(a[0], a[1], b[0], b[1], a[4], a[5], b[4], b[5])
+    }
+    @inline(__always) func highPairs(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+      SIMD8(a[2], a[3], b[2], b[3], a[6], a[7], b[6], b[7])
+    }
+    let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5), r6 = row(6), r7 = row(7)
+    let t0 = low(r0, r1), t1 = high(r0, r1), t2 = low(r2, r3), t3 = high(r2, r3)
+    let t4 = low(r4, r5), t5 = high(r4, r5), t6 = low(r6, r7), t7 = high(r6, r7)
+    // u holds lines 0-3 (or 4-7) of steps (j, j + 4).
+    let u0 = lowPairs(t0, t2), u1 = highPairs(t0, t2), u2 = lowPairs(t1, t3), u3 = highPairs(t1, t3)
+    let u4 = lowPairs(t4, t6), u5 = highPairs(t4, t6), u6 = lowPairs(t5, t7), u7 = highPairs(t5, t7)
+    let steps = (SIMD8(lowHalf: u0.lowHalf, highHalf: u4.lowHalf), SIMD8(lowHalf: u1.lowHalf, highHalf: u5.lowHalf),
+                 SIMD8(lowHalf: u2.lowHalf, highHalf: u6.lowHalf), SIMD8(lowHalf: u3.lowHalf, highHalf: u7.lowHalf),
+                 SIMD8(lowHalf: u0.highHalf, highHalf: u4.highHalf), SIMD8(lowHalf: u1.highHalf, highHalf: u5.highHalf),
+                 SIMD8(lowHalf: u2.highHalf, highHalf: u6.highHalf), SIMD8(lowHalf: u3.highHalf, highHalf: u7.highHalf))
+    @inline(__always) func store(_ v: SIMD8<Float>, _ j: Int) {
+      let d = UnsafeMutableRawPointer(dst + j &* width)
+      if columns == 8 {
+        d.storeBytes(of: v, as: SIMD8<Float>.self)
+      } else {
+        d.storeBytes(of: v.lowHalf, as: SIMD4<Float>.self)
+        d.storeBytes(of: SIMD2(v[4], v[5]), toByteOffset: 16, as: SIMD2<Float>.self)
+      }
+    }
+    store(steps.0, 0); store(steps.1, 1); store(steps.2, 2); store(steps.3, 3)
+    store(steps.4, 4); store(steps.5, 5); store(steps.6, 6); store(steps.7, 7)
   }
 
   /// A panel's lines cut into runs of adjacent offsets, when every run is long enough for vector copies.

@@ -92,4 +92,13 @@ struct GEMMBlocking: Sendable, Equatable {
 
   /// Blocking for this project's reference machine (Zen 3: 32 KiB L1d, 512 KiB L2, 32 MiB L3).
   static let `default` = GEMMBlocking()
+
+  /// The default blocking with at most two tiles per thread (one on a single thread). Every tile runs the
+  /// whole K loop in the same K blocks, so the cut changes which thread computes an element of C, never
+  /// its sum; fewer tiles pack A and B fewer times (a weight gradient's long-K product packs each once).
+  static func forThreads(_ threads: Int) -> GEMMBlocking {
+    var blocking = GEMMBlocking.default
+    blocking.maxTiles = Swift.min(blocking.maxTiles, threads <= 1 ? 1 : 2 * threads)
+    return blocking
+  }
 }

@@ -13,7 +13,7 @@ enum GEMMKernel {
               b: bMatrix, bBatchStride: spec.b.batchStride,
               c: buffers[kernel.output].floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride,
               cRowOffsets: cRows, cColOffsets: cCols, accumulate: false,
-              parallel: { count, body in pool.parallelFor(count, body) })
+              blocking: .forThreads(pool.threadCount), parallel: { count, body in pool.parallelFor(count, body) })
             return Swift.max(tiles, 1)
           }
         }

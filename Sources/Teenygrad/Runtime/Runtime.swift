@@ -15,7 +15,7 @@ public enum Runtime {
   ///
   /// Defaults to the number of physical cores (``TopologySummary/physicalCores``), or to
   /// `TEENYGRAD_THREADS` when that is set. Setting it replaces the worker pool; values below 1 mean 1.
-  /// Results do not depend on it: kernels are split into the same tiles at any thread count.
+  /// Results do not depend on it: every output element is computed in the same order at any thread count.
   public static var threads: Int {
     get { state.withLock { $0.threads ?? defaultThreads } }
     set {

@@ -32,7 +32,7 @@ enum ReduceSplit {
   /// The kernels that compute `kernel`: itself, or a partial and a final reduce whose temporary is appended
   /// to `buffers`.
   static func split(_ kernel: Kernel, buffers: inout [ScheduledBuffer]) -> [Kernel] {
-    guard let plan = plan(kernel) else { return [kernel] }
+    guard let plan = plan(kernel) else { return splitInnerAxes(kernel, buffers: &buffers) ?? [kernel] }
     let a = plan.axis, whole = plan.chunks * plan.piece
     var partial = kernel
     partial.shape.replaceSubrange(a...a, with: [plan.chunks, plan.piece])
@@ -75,6 +75,45 @@ enum ReduceSplit {
     })
     final.inputs.insert(spread, at: 0)
     final.expr = .binary(.add, .load(0), shiftingLoads(kernel.expr, by: 1))
+    return [partial, final]
+  }
+
+  /// Fewest lanes the first kernel of an inner-axes split must have for the split to pay.
+  static let minimumInnerLanes = 512
+  /// Most partial results an inner-axes split stores.
+  static let maximumInnerPartials = 1 << 20
+
+  /// A reduce to few outputs whose innermost axes are reduced, such as a bias gradient (a sum over batch and
+  /// pixels per channel), runs its reduce steps on as many lanes as it has outputs. It becomes two kernels:
+  ///
+  /// ```
+  /// R_sum 128x64x11x11 -> 1x64x1x1    becomes    R_sum 128x64x11x11 -> 1x64x11x11    then    R_sum 1x64x11x11 -> 1x64x1x1
+  /// ```
+  ///
+  /// The first reduces only the axes outside the last output axis, with the inner reduced axes as extra
+  /// lanes (contiguous rows); the second reduces the inner axes of those partials along contiguous rows. Both
+  /// depend on the shape alone, so results are the same at any thread count.
+  static func splitInnerAxes(_ kernel: Kernel, buffers: inout [ScheduledBuffer]) -> [Kernel]? {
+    guard kernel.kind == .reduce, kernel.gemm == nil, let op = kernel.reduceOp,
+          kernel.outputCount < minimumInnerLanes,
+          let lastOut = kernel.shape.indices.last(where: { !kernel.reduceAxes.contains($0) && kernel.shape[$0] > 1 })
+    else { return nil }
+    let inner = kernel.reduceAxes.filter { $0 > lastOut && kernel.shape[$0] > 1 }
+    let outer = kernel.reduceAxes.filter { $0 < lastOut && kernel.shape[$0] > 1 }
+    let innerCount = inner.reduce(1) { $0 * kernel.shape[$1] }
+    let partialCount = kernel.outputCount * innerCount
+    guard !outer.isEmpty, innerCount >= 8, partialCount >= minimumInnerLanes,
+          partialCount <= maximumInnerPartials else { return nil }
+    var partial = kernel
+    partial.reduceAxes = outer
+    partial.outputDType = .float32
+    let partialsShape = partial.outputShape
+    buffers.append(ScheduledBuffer(dtype: .float32, count: partialCount, owner: nil, existing: nil))
+    partial.output = buffers.count - 1
+    let partials = KernelInput(buffer: partial.output, st: .contiguous(partialsShape), dtype: .float32)
+    DebugLog.print(3, "schedule: split \(kernel.name) into its outer reduced axes, then the inner ones")
+    let final = Kernel(kind: .reduce, output: kernel.output, outputDType: kernel.outputDType, shape: partialsShape,
+                       reduceAxes: inner, reduceOp: op, inputs: [partials], expr: .load(0), gemm: nil)
     return [partial, final]
   }
 
