@@ -87,6 +87,12 @@ enum RowLoad: Equatable {
         out.storeBytes(of: pairs, toByteOffset: i &* 4, as: SIMD8<Float>.self)
         i &+= 8
       }
+      // The row's last lanes: a shift, not a division per lane.
+      while i < count {
+        dst[i] = src[(w &+ i) >> 1]
+        i &+= 1
+      }
+      return
     }
     while i < count {
       dst[i] = src[(w &+ i) / factor]
@@ -107,6 +113,14 @@ enum RowLoad: Equatable {
         let hi = raw.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self)
         out.storeBytes(of: SIMD8<Float>(lowHalf: lo.evenHalf, highHalf: hi.evenHalf), toByteOffset: i &* 4, as: SIMD8<Float>.self)
         i &+= 8
+      }
+      // Four more the same way while a fifth lane remains (a 13-lane pooling row: 8 + 4 + 1).
+      if i &+ 5 <= count {
+        let o = (w &+ i) &* 8
+        let lo = raw.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+        let hi = raw.loadUnaligned(fromByteOffset: o &+ 16, as: SIMD4<Float>.self)
+        out.storeBytes(of: SIMD4<Float>(lowHalf: lo.evenHalf, highHalf: hi.evenHalf), toByteOffset: i &* 4, as: SIMD4<Float>.self)
+        i &+= 4
       }
     }
     while i < count {
