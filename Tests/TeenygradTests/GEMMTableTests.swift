@@ -84,6 +84,20 @@ struct GEMMTableTests {
     }
   }
 
+  @Test("block axes are classified into the row pattern their strides describe")
+  func rowPatternClassification() {
+    // A 2x2 window run of a 10x10 crop inside an 11x11 plane: (5, 2) x (5, 2) with strides (22, 11, 2, 1).
+    #expect(RowLoad.classify([(5, 22), (2, 11), (5, 2), (2, 1)]) == .run(length: 10))
+    // A pooled maximum broadcast back over its windows.
+    #expect(RowLoad.classify([(13, 13), (2, 0), (13, 1), (2, 0)]) == .repeated(length: 26, factor: 2))
+    // A per-channel value over a whole plane.
+    #expect(RowLoad.classify([(13, 0), (2, 0), (13, 0), (2, 0)]) == .splat(length: 676))
+    // A stride-2 window read.
+    #expect(RowLoad.classify([(13, 52), (13, 2)]) == .strided(length: 13, stride: 2))
+    // Rows too short for a pattern.
+    #expect(RowLoad.classify([(64, 121), (5, 22), (5, 2)]) == .gather)
+  }
+
   @Test("each row pattern loads what its definition says, from any position")
   func rowLoadsMatchDefinition() {
     var random = TableTestRandom(state: 99)

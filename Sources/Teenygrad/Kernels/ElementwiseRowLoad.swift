@@ -21,7 +21,14 @@ enum RowLoad: Equatable {
   static let minLength = 8
 
   /// The pattern for a view with these (size, stride) block axes, innermost last.
-  static func classify(_ axes: [(size: Int, stride: Int)]) -> RowLoad {
+  static func classify(_ blockAxes: [(size: Int, stride: Int)]) -> RowLoad {
+    // Trailing axes that step through memory as one (a 5x2 window run read with strides 2 and 1) form one
+    // longer row.
+    var axes = blockAxes
+    while axes.count > 1, axes[axes.count - 2].stride == axes[axes.count - 1].size * axes[axes.count - 1].stride {
+      let inner = axes.removeLast()
+      axes[axes.count - 1] = (size: axes[axes.count - 1].size * inner.size, stride: inner.stride)
+    }
     guard let last = axes.last else { return .gather }
     // A value constant over the whole block (a bias over an image plane): one splat per block.
     let count = axes.reduce(1) { $0 * $1.size }
