@@ -13,7 +13,7 @@ How each side is timed:
 Each figure is the median of --repeat samples (at least 5); a sample repeats a fast op until it lasts 20 ms.
 
 Shapes: square SGEMMs 256..2048; the MNIST linear layers at batch 128 and their backward products; the
-im2col products of teenygrad's TinyConvNet (conv 1->8 5x5 on 28x28, conv 8->16 3x3 on the pooled 12x12)
+im2col products of teenygrad's TinyConvNet (conv 1->8 3x3 on 28x28, conv 8->16 3x3 on the pooled 13x13)
 and of the Keras convnet (conv 1->32 3x3 on 28x28, 32->64 3x3 on 13x13) at batch 128. A stride-1 unpadded
 conv with C inputs, O outputs, k x k kernel on H x W gives P = B*(H-k+1)*(W-k+1) output pixels and
   forward  Y = Xcol @ W^T : M=P, K=C*k*k, N=O
@@ -54,8 +54,8 @@ def linear_products(name, i, o):
 
 SQUARE = [(f"square {n}", n, n, n) for n in (256, 512, 1024, 2048)]
 MNIST_SHAPES = (linear_products("linear 784->128", 784, 128) + linear_products("linear 400->10", 400, 10)
-                + conv_products("tiny conv1 1->8 5x5@28", 1, 8, 5, 28, 28)
-                + conv_products("tiny conv2 8->16 3x3@12", 8, 16, 3, 12, 12)
+                + conv_products("tiny conv1 1->8 3x3@28", 1, 8, 3, 28, 28)
+                + conv_products("tiny conv2 8->16 3x3@13", 8, 16, 3, 13, 13)
                 + conv_products("keras conv1 1->32 3x3@28", 1, 32, 3, 28, 28)
                 + conv_products("keras conv2 32->64 3x3@13", 32, 64, 3, 13, 13))
 

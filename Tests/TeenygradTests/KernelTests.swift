@@ -396,12 +396,29 @@ struct GEMMPlanTests {
     #expect(GEMMPlan(batch: 1, m: 9, n: 8, k: 86528, blocking: .default).tileCount == 2)
   }
 
+  @Test("tiles that pack their own operands stay near the thread count; shared-B tiles do not")
+  func repackingTiles() {
+    // conv2's weight gradient (B too large to share): one tile on one thread, so A and B are packed once.
+    let weightGradient = (m: 64, n: 288, k: 15488)
+    let single = GEMMPlan(batch: 1, m: weightGradient.m, n: weightGradient.n, k: weightGradient.k,
+                          blocking: .forThreads(1))
+    #expect(!single.sharesB && single.mTiles == 1 && single.nTiles == 1)
+    let two = GEMMPlan(batch: 1, m: weightGradient.m, n: weightGradient.n, k: weightGradient.k,
+                       blocking: .forThreads(2))
+    #expect(two.mTiles * two.nTiles <= 4 && two.mTiles == 1)
+    // A square product shares B and keeps its sixteen tiles at any thread count.
+    let square = GEMMPlan(batch: 1, m: 1024, n: 1024, k: 1024, blocking: .forThreads(1))
+    #expect(square.sharesB && square.tileCount == 16)
+  }
+
   @Test("B is shared when several M tiles read it and it fits, packed per tile otherwise")
   func sharing() {
     #expect(GEMMPlan(batch: 1, m: 128, n: 128, k: 784, blocking: .default).sharesB)
     #expect(GEMMPlan(batch: 1, m: 1024, n: 1024, k: 1024, blocking: .default).sharesB)
     #expect(!GEMMPlan(batch: 1, m: 9, n: 8, k: 86528, blocking: .default).sharesB)
     #expect(!GEMMPlan(batch: 1, m: 4096, n: 4096, k: 4096, blocking: .default).sharesB)
+    // A weight gradient's long-K product: B (5.5 MB packed) would be read from L3 by tiles of six rows each.
+    #expect(!GEMMPlan(batch: 1, m: 32, n: 9, k: 86528, blocking: .default).sharesB)
     let batched = GEMMPlan(batch: 3, m: 40, n: 33, k: 300, bMatrices: 3, blocking: manyTiles)
     #expect(batched.sharesB && batched.packTaskCount == 3 * batched.kBlocks * 1)
     var packed = Set<Int>()

@@ -27,6 +27,10 @@ struct GEMMPlan: Equatable {
   /// copy to cost about a percent.
   static let minChunkCols = 256
 
+  /// Fewest rows per tile for a shared B that does not fit L2: each of its floats, read from L3, then
+  /// feeds at least this many multiply-adds.
+  static let minSharedRows = 24
+
   /// B micro-panels packed by one task of the shared packing pass.
   static let packTaskPanels = 16
 
@@ -50,14 +54,19 @@ struct GEMMPlan: Equatable {
     if sharedFloats <= blocking.sharedBMaxFloats {
       let (mt, nt) = Self.split(perMatrix: perMatrix, panelsM: panelsM, panelsN: panelsN, nMin: 1,
                                 m: m, n: n, repackB: false)
-      if mt >= 3 || (mt == 2 && sharedFloats <= blocking.sharedBCheapFloats) {
+      let cheap = sharedFloats <= blocking.sharedBCheapFloats
+      // A shared B larger than L2 is read from L3 by every tile: worth it only when each tile has rows
+      // enough to reuse it.
+      let fitsL2 = sharedFloats <= 2 * blocking.sharedBCheapFloats
+      if (mt >= 3 && (fitsL2 || m / mt >= Self.minSharedRows)) || (mt == 2 && cheap) {
         (mTiles, nTiles, sharesB) = (mt, nt, true)
         return
       }
     }
     let ncPanels = max(1, blocking.nc / nr)
     let nMin = (panelsN + ncPanels - 1) / ncPanels
-    (mTiles, nTiles) = Self.split(perMatrix: perMatrix, panelsM: panelsM, panelsN: panelsN,
+    let repacking = min(wanted, blocking.maxRepackingTiles)
+    (mTiles, nTiles) = Self.split(perMatrix: (repacking + batch - 1) / batch, panelsM: panelsM, panelsN: panelsN,
                                   nMin: nMin, m: m, n: n, repackB: true)
     sharesB = false
   }

@@ -61,6 +61,9 @@ struct GEMMBlocking: Sendable, Equatable {
   var minTileFlops: Int
   /// Most tiles one product is cut into: more tiles balance better but cost more fork-join and packing.
   var maxTiles: Int
+  /// Most tiles when the tiles must each pack their own A or B (B too large to share): every extra tile
+  /// packs again, so this stays near the thread count.
+  var maxRepackingTiles: Int
   /// Largest B, in floats, packed once into shared scratch for all tiles (about half of L3).
   var sharedBMaxFloats: Int
   /// A shared packed B this small stays in L2, so sharing pays off even between two tiles.
@@ -88,17 +91,19 @@ struct GEMMBlocking: Sendable, Equatable {
     cBlockFloats = l2 / floatSize / 2
     self.minTileFlops = minTileFlops
     self.maxTiles = Swift.max(1, maxTiles)
+    maxRepackingTiles = self.maxTiles
   }
 
   /// Blocking for this project's reference machine (Zen 3: 32 KiB L1d, 512 KiB L2, 32 MiB L3).
   static let `default` = GEMMBlocking()
 
-  /// The default blocking with at most two tiles per thread (one on a single thread). Every tile runs the
-  /// whole K loop in the same K blocks, so the cut changes which thread computes an element of C, never
-  /// its sum; fewer tiles pack A and B fewer times (a weight gradient's long-K product packs each once).
+  /// The default blocking with at most two repacking tiles per thread (one on a single thread). Every
+  /// tile runs the whole K loop in the same K blocks, so the cut changes which thread computes an element
+  /// of C, never its sum; fewer tiles pack A and B fewer times (a weight gradient's long-K product packs
+  /// each once). Products whose B is shared keep finer tiles, which cost no packing and balance better.
   static func forThreads(_ threads: Int) -> GEMMBlocking {
     var blocking = GEMMBlocking.default
-    blocking.maxTiles = Swift.min(blocking.maxTiles, threads <= 1 ? 1 : 2 * threads)
+    blocking.maxRepackingTiles = Swift.min(blocking.maxTiles, threads <= 1 ? 1 : 2 * threads)
     return blocking
   }
 }
