@@ -1,8 +1,9 @@
 import Testing
 @testable import Teenygrad
 
-/// Results do not depend on the thread count: kernels are cut into tiles by shape alone and no reduction is
-/// split across threads, so training and long reductions give the same bits at 1, 2 and 3 threads.
+/// Results do not depend on the thread count: every output sums its terms in an order fixed by the shapes and
+/// no reduction is split across threads, so training and long reductions give the same bits at 1, 2 and 3
+/// threads.
 @Suite struct ThreadDeterminismTests {
   static let threadCounts = [1, 2, 3]
 
@@ -64,6 +65,14 @@ import Testing
          reference: { v in (0..<5).map { j in stride(from: j, to: v.count, by: 5).reduce(0) { $0 + Double(v[$1]) } } }),
     Case(name: "max of 2^22", count: 1 << 22, make: { Tensor($0).max() },
          reference: { [Double($0.max()!)] }),
+    // A product with a small C and a long K: a GEMM batched over K chunks, then a sum of the chunks.
+    Case(name: "(8x40960) @ (40960x9)", count: 17 * 40_960, make: { v in
+      Tensor(Array(v[..<(8 * 40_960)]), shape: [8, 40_960]).matmul(Tensor(Array(v[(8 * 40_960)...]), shape: [40_960, 9]))
+    }, reference: { v in
+      (0..<8).flatMap { i in (0..<9).map { j in
+        (0..<40_960).reduce(0.0) { $0 + Double(v[i * 40_960 + $1]) * Double(v[8 * 40_960 + $1 * 9 + j]) }
+      } }
+    }),
   ]
 
   @Test(arguments: cases)
@@ -88,6 +97,11 @@ import Testing
     // Many outputs already give every core tiles: one kernel.
     let rows = Scheduler.schedule([Tensor(Self.values(1 << 22), shape: [1_024, 4_096]).sum(axis: 1).lazydata])
     #expect(rows.kernels.count == 1)
+    // A long-K product with few outputs: a GEMM over K chunks (a batch of two), then their sum.
+    let product = Scheduler.schedule([Tensor(Self.values(8 * 40_960), shape: [8, 40_960])
+      .matmul(Tensor(Self.values(40_960 * 9), shape: [40_960, 9])).lazydata])
+    #expect(product.kernels.map(\.kind) == [.gemm, .reduce])
+    #expect(product.kernels.first?.gemm?.batch == 2)
     // exp2(0) is 1, so padding would add to the sum; a prime length stays one kernel.
     let exp = Scheduler.schedule([Tensor(Self.values(1_000_003)).exp().sum().lazydata])
     #expect(exp.kernels.filter { $0.kind == .reduce }.count == 1)

@@ -33,6 +33,22 @@ enum ReduceSplit {
   /// to `buffers`.
   static func split(_ kernel: Kernel, buffers: inout [ScheduledBuffer]) -> [Kernel] {
     guard let plan = plan(kernel) else { return splitInnerAxes(kernel, buffers: &buffers) ?? [kernel] }
+    return split(kernel, plan, buffers: &buffers)
+  }
+
+  /// Most outputs of a matrix product split along K (``splitProduct(_:buffers:)``).
+  static let maximumProductOutputs = 4096
+
+  /// A matrix product with a small C and a long K (a first conv layer's weight gradient: 8 x 9 outputs, each
+  /// a sum over 86528 batch pixels) is split like a long reduce: the partial kernel is a GEMM batched over
+  /// K chunks, so its tiles spread over the threads, and the final kernel sums the chunks' C in order.
+  static func splitProduct(_ kernel: Kernel, buffers: inout [ScheduledBuffer]) -> [Kernel] {
+    guard GEMMMatcher.operands(kernel) != nil,
+          let plan = plan(kernel, maximumOutputs: maximumProductOutputs), plan.tail == 0 else { return [kernel] }
+    return split(kernel, plan, buffers: &buffers)
+  }
+
+  private static func split(_ kernel: Kernel, _ plan: Plan, buffers: inout [ScheduledBuffer]) -> [Kernel] {
     let a = plan.axis, whole = plan.chunks * plan.piece
     var partial = kernel
     partial.shape.replaceSubrange(a...a, with: [plan.chunks, plan.piece])
@@ -118,7 +134,7 @@ enum ReduceSplit {
   }
 
   /// The split of `kernel`, or nil when it stays one kernel.
-  static func plan(_ kernel: Kernel) -> Plan? {
+  static func plan(_ kernel: Kernel, maximumOutputs: Int = ReduceSplit.maximumOutputs) -> Plan? {
     guard kernel.kind == .reduce, kernel.gemm == nil, let op = kernel.reduceOp,
           kernel.outputCount < maximumOutputs, let axis = longestReducedAxis(kernel) else { return nil }
     let reduced = kernel.iterationCount / Swift.max(1, kernel.outputCount)

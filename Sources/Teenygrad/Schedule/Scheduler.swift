@@ -84,9 +84,10 @@ struct Scheduler {
       k.output = out
       ScheduleLog.kernel(k, fusion)
       if k.kind == .reduce {
-        for lowered in lowerToGEMM(k) {
-          let split = ReduceSplit.split(lowered, buffers: &schedule.buffers)
-          schedule.kernels += split
+        for part in ReduceSplit.splitProduct(k, buffers: &schedule.buffers) {
+          for lowered in lowerToGEMM(part) {
+            schedule.kernels += ReduceSplit.split(lowered, buffers: &schedule.buffers)
+          }
         }
       } else { schedule.kernels.append(KernelRefinement.refine(k)) }
     }
