@@ -115,18 +115,12 @@ enum RowLoad: Equatable {
       // past the eighth value, so a group runs only while a ninth lane remains in the row.
       let raw = UnsafeRawPointer(src), out = UnsafeMutableRawPointer(dst)
       while i &+ 9 <= count {
-        let o = (w &+ i) &* 8
-        let lo = raw.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-        let hi = raw.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self)
-        out.storeBytes(of: SIMD8<Float>(lowHalf: lo.evenHalf, highHalf: hi.evenHalf), toByteOffset: i &* 4, as: SIMD8<Float>.self)
+        out.storeBytes(of: evenEight(raw, (w &+ i) &* 8), toByteOffset: i &* 4, as: SIMD8<Float>.self)
         i &+= 8
       }
       // Four more the same way while a fifth lane remains (a 13-lane pooling row: 8 + 4 + 1).
       if i &+ 5 <= count {
-        let o = (w &+ i) &* 8
-        let lo = raw.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
-        let hi = raw.loadUnaligned(fromByteOffset: o &+ 16, as: SIMD4<Float>.self)
-        out.storeBytes(of: SIMD4<Float>(lowHalf: lo.evenHalf, highHalf: hi.evenHalf), toByteOffset: i &* 4, as: SIMD4<Float>.self)
+        out.storeBytes(of: evenFour(raw, (w &+ i) &* 8), toByteOffset: i &* 4, as: SIMD4<Float>.self)
         i &+= 4
       }
     }
@@ -134,5 +128,19 @@ enum RowLoad: Equatable {
       dst[i] = src[(w &+ i) &* stride]
       i &+= 1
     }
+  }
+
+  /// The even lanes of the sixteen floats at byte offset `o`.
+  @inline(__always)
+  private static func evenEight(_ raw: UnsafeRawPointer, _ o: Int) -> SIMD8<Float> {
+    SIMD8(lowHalf: raw.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self).evenHalf,
+          highHalf: raw.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self).evenHalf)
+  }
+
+  /// The even lanes of the eight floats at byte offset `o`.
+  @inline(__always)
+  private static func evenFour(_ raw: UnsafeRawPointer, _ o: Int) -> SIMD4<Float> {
+    SIMD4(lowHalf: raw.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self).evenHalf,
+          highHalf: raw.loadUnaligned(fromByteOffset: o &+ 16, as: SIMD4<Float>.self).evenHalf)
   }
 }
