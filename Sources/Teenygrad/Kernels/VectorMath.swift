@@ -13,8 +13,14 @@ enum VectorMath {
   /// 2^x.
   @inline(__always)
   static func exp2(_ x: V) -> V {
-    let clamped = x.clamped(lowerBound: V(repeating: -160), upperBound: V(repeating: 160))
-    let n = clamped.rounded(.toNearestOrEven)
+    // Comparisons and blends, not the generic clamping, rounding and integer conversion, which compile to
+    // calls. Adding 1.5 * 2^23 rounds a value below 2^22 in magnitude to an integer (to nearest, ties to
+    // even) held in the low mantissa bits: subtracting it back gives n as a float, subtracting its bits gives
+    // n as an integer.
+    let clamped = x.replacing(with: V(repeating: -160), where: x .< -160).replacing(with: V(repeating: 160), where: x .> 160)
+    let magic = V(repeating: 12_582_912)
+    let shifted = clamped + magic
+    let n = shifted - magic
     let y = (clamped - n) * V(repeating: 0.693147180559945309)
     // e^y on [-0.347, 0.347], Taylor to degree 7 (relative error below 1e-8).
     var p = V(repeating: 1.0 / 5040)
@@ -25,7 +31,7 @@ enum VectorMath {
     p = V(repeating: 0.5).addingProduct(p, y)
     p = V(repeating: 1).addingProduct(p, y)
     p = V(repeating: 1).addingProduct(p, y)
-    let ni = I(n)
+    let ni = unsafeBitCast(shifted, to: I.self) &- unsafeBitCast(magic, to: I.self)
     let n1 = ni &>> 1
     let n2 = ni &- n1
     let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: V.self)
