@@ -29,10 +29,8 @@ enum RowLoad: Equatable {
       let inner = axes.removeLast()
       axes[axes.count - 1] = (size: axes[axes.count - 1].size * inner.size, stride: inner.stride)
     }
+    // A value constant over the whole block (a bias over an image plane) merges into one stride-0 row.
     guard let last = axes.last else { return .gather }
-    // A value constant over the whole block (a bias over an image plane): one splat per block.
-    let count = axes.reduce(1) { $0 * $1.size }
-    if count >= minLength && axes.allSatisfy({ $0.stride == 0 || $0.size == 1 }) { return .splat(length: count) }
     let previous = axes.count > 1 ? axes[axes.count - 2] : (size: 1, stride: 0)
     switch (last.stride, previous.stride) {
     case (0, 0) where last.size * previous.size >= minLength: return .splat(length: last.size * previous.size)

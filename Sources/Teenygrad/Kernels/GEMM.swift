@@ -259,7 +259,8 @@ struct OutputMatrix {
       return
     }
     let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 &* mr &* nr &+ 2 &* nr) { scratch in
+    // The tile, then its columns transposed (eight floats each) for a store by columns.
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: mr &* nr &+ nr &* 8) { scratch in
       withUnsafeTemporaryAllocation(of: Int.self, capacity: nr &+ 8) { ints in
         let t = scratch.baseAddress!, cs = ints.baseAddress!
         kernel(t, nr, false)

@@ -102,7 +102,7 @@ enum GEMMPacking {
     var p = 0
     while p < depth {
       let first = stepOffsets[p]
-      if p &+ 8 <= depth && stepOffsets[p &+ 7] == first &+ 7 && (1..<7).allSatisfy({ stepOffsets[p &+ $0] == first &+ $0 }) {
+      if p &+ 8 <= depth && (1..<8).allSatisfy({ stepOffsets[p &+ $0] == first &+ $0 }) {
         var group = 0
         while group < valid {
           transposeEight(base + first, lineOffsets: lineOffsets + group, lines: min(8, valid &- group),

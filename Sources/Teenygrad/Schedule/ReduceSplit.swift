@@ -63,16 +63,10 @@ enum ReduceSplit {
     }
     var partialsShape = kernel.outputShape
     partialsShape[a] = plan.chunks
-    buffers.append(ScheduledBuffer(dtype: .float32, count: partialsShape.reduce(1, *), owner: nil, existing: nil))
-    partial.output = buffers.count - 1
-    let partials = KernelInput(buffer: partial.output, st: .contiguous(partialsShape), dtype: .float32)
+    let partials = writePartials(of: &partial, shape: partialsShape, buffers: &buffers)
     DebugLog.print(3, "schedule: split \(kernel.name) along axis \(a) into \(plan.chunks) chunks of \(plan.piece)"
                    + (plan.tail > 0 ? " and a tail of \(plan.tail)" : ""))
-    guard plan.tail > 0 else {
-      return [partial, Kernel(kind: .reduce, output: kernel.output, outputDType: kernel.outputDType,
-                              shape: partialsShape, reduceAxes: [a], reduceOp: kernel.reduceOp, inputs: [partials],
-                              expr: .load(0), gemm: nil)]
-    }
+    guard plan.tail > 0 else { return [partial, reducing(partials, shape: partialsShape, axes: [a], into: kernel)] }
     // The final kernel runs along `axis` over the partials, then over the tail: each operand reads zeros
     // (through padding) where the other one's elements are, and the expression is zero there.
     var finalShape = kernel.shape
@@ -110,7 +104,7 @@ enum ReduceSplit {
   /// lanes (contiguous rows); the second reduces the inner axes of those partials along contiguous rows. Both
   /// depend on the shape alone, so results are the same at any thread count.
   static func splitInnerAxes(_ kernel: Kernel, buffers: inout [ScheduledBuffer]) -> [Kernel]? {
-    guard kernel.kind == .reduce, kernel.gemm == nil, let op = kernel.reduceOp,
+    guard kernel.kind == .reduce, kernel.gemm == nil, kernel.reduceOp != nil,
           kernel.outputCount < minimumInnerLanes,
           let lastOut = kernel.shape.indices.last(where: { !kernel.reduceAxes.contains($0) && kernel.shape[$0] > 1 })
     else { return nil }
@@ -124,13 +118,23 @@ enum ReduceSplit {
     partial.reduceAxes = outer
     partial.outputDType = .float32
     let partialsShape = partial.outputShape
-    buffers.append(ScheduledBuffer(dtype: .float32, count: partialCount, owner: nil, existing: nil))
-    partial.output = buffers.count - 1
-    let partials = KernelInput(buffer: partial.output, st: .contiguous(partialsShape), dtype: .float32)
+    let partials = writePartials(of: &partial, shape: partialsShape, buffers: &buffers)
     DebugLog.print(3, "schedule: split \(kernel.name) into its outer reduced axes, then the inner ones")
-    let final = Kernel(kind: .reduce, output: kernel.output, outputDType: kernel.outputDType, shape: partialsShape,
-                       reduceAxes: inner, reduceOp: op, inputs: [partials], expr: .load(0), gemm: nil)
-    return [partial, final]
+    return [partial, reducing(partials, shape: partialsShape, axes: inner, into: kernel)]
+  }
+
+  /// Points `partial` at a new float32 temporary of `shape`, appended to `buffers`; returns the input that
+  /// reads it back.
+  private static func writePartials(of partial: inout Kernel, shape: [Int], buffers: inout [ScheduledBuffer]) -> KernelInput {
+    buffers.append(ScheduledBuffer(dtype: .float32, count: shape.reduce(1, *), owner: nil, existing: nil))
+    partial.output = buffers.count - 1
+    return KernelInput(buffer: partial.output, st: .contiguous(shape), dtype: .float32)
+  }
+
+  /// The final kernel of a split: `kernel`'s reduce of `partials` (of `shape`) along `axes` into its output.
+  private static func reducing(_ partials: KernelInput, shape: [Int], axes: [Int], into kernel: Kernel) -> Kernel {
+    Kernel(kind: .reduce, output: kernel.output, outputDType: kernel.outputDType, shape: shape, reduceAxes: axes,
+           reduceOp: kernel.reduceOp, inputs: [partials], expr: .load(0), gemm: nil)
   }
 
   /// The split of `kernel`, or nil when it stays one kernel.
