@@ -82,6 +82,15 @@ import Testing
         (0..<40_960).reduce(0.0) { $0 + Double(v[i * 40_960 + $1]) * Double(v[8 * 40_960 + $1 * 9 + j]) }
       } }
     }),
+    // The same with K unit-stride in both operands: K chunks of 3x3 dot-product blocks, then their sum.
+    Case(name: "(8x40960) @ (9x40960)^T", count: 17 * 40_960, make: { v in
+      Tensor(Array(v[..<(8 * 40_960)]), shape: [8, 40_960])
+        .matmul(Tensor(Array(v[(8 * 40_960)...]), shape: [9, 40_960]).transpose())
+    }, reference: { v in
+      (0..<8).flatMap { i in (0..<9).map { j in
+        (0..<40_960).reduce(0.0) { $0 + Double(v[i * 40_960 + $1]) * Double(v[(8 + j) * 40_960 + $1]) }
+      } }
+    }),
   ]
 
   @Test(arguments: cases)

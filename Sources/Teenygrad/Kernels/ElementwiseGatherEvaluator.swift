@@ -296,8 +296,8 @@ struct GatherEvaluator: @unchecked Sendable {
       let isFloat = plan.dtype == .float32
       if isFloat && plan.rowContiguous {
         let f = UnsafeMutablePointer(mutating: plan.base.assumingMemoryBound(to: Float.self)) + add
-        // Whole SIMD vectors of one valid row are read in place.
-        if n & 7 == 0 && rows.count == 1 && !Self.isPadding(bases[0]) { return f + bases[0] + rows.start[0].position }
+        // Whole SIMD vectors of valid rows that follow each other in memory are read in place.
+        if n & 7 == 0 && Self.rowsFollowEachOther(rows, bases) { return f + bases[0] + rows.start[0].position }
         for s in 0..<rows.count {
           let seg = rows.start[s], b = bases[s]
           if Self.isPadding(b) { (r + seg.lane).update(repeating: 0, count: seg.count) } else {
@@ -335,6 +335,19 @@ struct GatherEvaluator: @unchecked Sendable {
       }
       return nil
     }
+  }
+
+  /// Whether a row-contiguous input's segments are all valid and each starts where the one before ends, so
+  /// the chunk's lanes are one run of memory.
+  private static func rowsFollowEachOther(_ rows: RowSegments, _ bases: UnsafeMutablePointer<Int>) -> Bool {
+    guard !isPadding(bases[0]) else { return false }
+    var end = bases[0] &+ rows.start[0].position &+ rows.start[0].count
+    for s in 1..<rows.count {
+      let seg = rows.start[s]
+      guard !isPadding(bases[s]), bases[s] &+ seg.position == end else { return false }
+      end &+= seg.count
+    }
+    return true
   }
 
   /// Lanes of a multi-view input: the indexer walks the lanes' kernel indices through the views.

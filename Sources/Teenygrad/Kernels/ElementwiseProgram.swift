@@ -8,11 +8,14 @@ struct ElementwiseProgram: Sendable {
     case const(Float, dst: Int)
     case unary(UnaryOp, src: Int, dst: Int)
     case binary(BinaryOp, lhs: Int, rhs: Int, dst: Int)
+    /// A binary op with one constant operand (`constantFirst`: the constant is the left one).
+    case binaryConstant(BinaryOp, src: Int, constant: Float, constantFirst: Bool, dst: Int)
     case select(cond: Int, lhs: Int, rhs: Int, dst: Int)
 
     var dst: Int {
       switch self {
-      case .load(_, let d), .const(_, let d), .unary(_, _, let d), .binary(_, _, _, let d), .select(_, _, _, let d): d
+      case .load(_, let d), .const(_, let d), .unary(_, _, let d), .binary(_, _, _, let d), .select(_, _, _, let d),
+           .binaryConstant(_, _, _, _, let d): d
       }
     }
 
@@ -20,7 +23,7 @@ struct ElementwiseProgram: Sendable {
     var sources: [Int] {
       switch self {
       case .load, .const: []
-      case .unary(_, let a, _): [a]
+      case .unary(_, let a, _), .binaryConstant(_, let a, _, _, _): [a]
       case .binary(_, let a, let b, _): [a, b]
       case .select(let c, let a, let b, _): [c, a, b]
       }
@@ -33,6 +36,8 @@ struct ElementwiseProgram: Sendable {
       case .const(let v, let d): .const(v, dst: map(d))
       case .unary(let op, let a, let d): .unary(op, src: map(a), dst: map(d))
       case .binary(let op, let a, let b, let d): .binary(op, lhs: map(a), rhs: map(b), dst: map(d))
+      case .binaryConstant(let op, let a, let c, let first, let d):
+        .binaryConstant(op, src: map(a), constant: c, constantFirst: first, dst: map(d))
       case .select(let c, let a, let b, let d): .select(cond: map(c), lhs: map(a), rhs: map(b), dst: map(d))
       }
     }
@@ -98,6 +103,8 @@ struct ElementwiseProgram: Sendable {
         case .const(let v, let dst): ElementwiseOps.fill(target(dst), v, n)
         case .unary(let op, let src, let dst): ElementwiseOps.unary(op, at[src], target(dst), n)
         case .binary(let op, let lhs, let rhs, let dst): ElementwiseOps.binary(op, at[lhs], at[rhs], target(dst), n)
+        case .binaryConstant(let op, let src, let c, let first, let dst):
+          ElementwiseOps.binary(op, first ? .constant(c) : .lanes(at[src]), first ? .lanes(at[src]) : .constant(c), target(dst), n)
         case .select(let cond, let lhs, let rhs, let dst): ElementwiseOps.select(at[cond], at[lhs], at[rhs], target(dst), n)
         }
       }
@@ -114,6 +121,15 @@ struct ElementwiseProgram: Sendable {
     case .unary(let op, let a):
       let ra = emit(a, &memo)
       instruction = { .unary(op, src: ra, dst: $0) }
+    case .binary(let op, let a, let b) where a.isConstant && b.isConstant:
+      let ra = emit(a, &memo), rb = emit(b, &memo)
+      instruction = { .binary(op, lhs: ra, rhs: rb, dst: $0) }
+    case .binary(let op, .const(let c), let b):
+      let rb = emit(b, &memo)
+      instruction = { .binaryConstant(op, src: rb, constant: c, constantFirst: true, dst: $0) }
+    case .binary(let op, let a, .const(let c)):
+      let ra = emit(a, &memo)
+      instruction = { .binaryConstant(op, src: ra, constant: c, constantFirst: false, dst: $0) }
     case .binary(let op, let a, let b):
       let ra = emit(a, &memo), rb = emit(b, &memo)
       instruction = { .binary(op, lhs: ra, rhs: rb, dst: $0) }
@@ -129,71 +145,6 @@ struct ElementwiseProgram: Sendable {
   }
 }
 
-/// SIMD loops for each op over `n` lanes of registers (n rounded up to a multiple of 8; registers have room).
-enum ElementwiseOps {
-  typealias V = SIMD8<Float>
-
-  @inline(__always)
-  static func vectors(_ n: Int) -> Int { (n + 7) >> 3 }
-
-  static func fill(_ dst: UnsafeMutablePointer<Float>, _ v: Float, _ n: Int) {
-    let d = UnsafeMutableRawPointer(dst)
-    let splat = V(repeating: v)
-    for i in 0..<vectors(n) { d.storeBytes(of: splat, toByteOffset: i &* 32, as: V.self) }
-  }
-
-  static func unary(_ op: UnaryOp, _ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
-    let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
-    let count = vectors(n)
-    switch op {
-    case .neg:
-      for i in 0..<count { d.storeBytes(of: -s.loadUnaligned(fromByteOffset: i &* 32, as: V.self), toByteOffset: i &* 32, as: V.self) }
-    case .sqrt:
-      for i in 0..<count {
-        d.storeBytes(of: s.loadUnaligned(fromByteOffset: i &* 32, as: V.self).squareRoot(), toByteOffset: i &* 32, as: V.self)
-      }
-    case .exp2:
-      for i in 0..<count { d.storeBytes(of: VectorMath.exp2(s.loadUnaligned(fromByteOffset: i &* 32, as: V.self)), toByteOffset: i &* 32, as: V.self) }
-    case .log2:
-      for i in 0..<count { d.storeBytes(of: VectorMath.log2(s.loadUnaligned(fromByteOffset: i &* 32, as: V.self)), toByteOffset: i &* 32, as: V.self) }
-    case .sin:
-      for i in 0..<n { dst[i] = Foundation.sin(src[i]) }
-    case .cast(let dtype):
-      for i in 0..<n { dst[i] = ElementIO.quantize(src[i], to: dtype) }
-    }
-  }
-
-  static func binary(_ op: BinaryOp, _ lhs: UnsafeMutablePointer<Float>, _ rhs: UnsafeMutablePointer<Float>,
-                     _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
-    let a = UnsafeRawPointer(lhs), b = UnsafeRawPointer(rhs), d = UnsafeMutableRawPointer(dst)
-    let count = vectors(n)
-    @inline(__always) func run(_ f: (V, V) -> V) {
-      for i in 0..<count {
-        let o = i &* 32
-        d.storeBytes(of: f(a.loadUnaligned(fromByteOffset: o, as: V.self), b.loadUnaligned(fromByteOffset: o, as: V.self)), toByteOffset: o, as: V.self)
-      }
-    }
-    switch op {
-    case .add: run { $0 + $1 }
-    case .sub: run { $0 - $1 }
-    case .mul: run { $0 * $1 }
-    case .div: run { $0 / $1 }
-    case .max: run { VectorMath.maximum($0, $1) }
-    case .cmplt:
-      let one = V(repeating: 1), zero = V(repeating: 0)
-      run { zero.replacing(with: one, where: $0 .< $1) }
-    }
-  }
-
-  static func select(_ cond: UnsafeMutablePointer<Float>, _ lhs: UnsafeMutablePointer<Float>,
-                     _ rhs: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
-    let c = UnsafeRawPointer(cond), a = UnsafeRawPointer(lhs), b = UnsafeRawPointer(rhs), d = UnsafeMutableRawPointer(dst)
-    let zero = V(repeating: 0)
-    for i in 0..<vectors(n) {
-      let o = i &* 32
-      let m = c.loadUnaligned(fromByteOffset: o, as: V.self) .!= zero
-      let r = b.loadUnaligned(fromByteOffset: o, as: V.self).replacing(with: a.loadUnaligned(fromByteOffset: o, as: V.self), where: m)
-      d.storeBytes(of: r, toByteOffset: o, as: V.self)
-    }
-  }
+private extension KernelExpr {
+  var isConstant: Bool { if case .const = self { true } else { false } }
 }

@@ -37,7 +37,7 @@ struct MicroKernel: Sendable {
 
 /// Every micro-kernel in the library.
 enum MicroKernelRegistry {
-  static let all: [MicroKernel] = [gemm6x16, reduceSum, reduceMax, reduceSumStrided, reduceMaxStrided, dot]
+  static let all: [MicroKernel] = [gemm6x16, reduceSum, reduceMax, reduceSumStrided, reduceMaxStrided, dot, dot3x3]
 
   /// The kernel called `name`, if any.
   static func named(_ name: String) -> MicroKernel? {
@@ -94,4 +94,26 @@ enum MicroKernelRegistry {
     tileRows: 1, tileCols: 1, aCount: { $0 }, bCount: { $0 }, flops: { 2 * $0 },
     run: { $0.out[0] = f32_dot_avx2($0.a, $0.b, count: $0.depth) },
     reference: { $0.out[0] = f32_dot_reference($0.a, $0.b, count: $0.depth) })
+
+  /// The 3x3 dot-product block's standard call: rows `depth` floats apart in `a` and `b`, walked as two runs
+  /// of `depth / 2` when `depth` is even (the first run's tail loads as a masked vector, the second's, at the
+  /// end of the buffer, lane by lane), else as one run.
+  private static let dot3x3 = MicroKernel(
+    name: "f32_dot_3x3_avx2", referenceName: "f32_dot_3x3_reference", kind: .gemm,
+    tileRows: F32DotTile.rows, tileCols: F32DotTile.cols,
+    aCount: { F32DotTile.rows * $0 }, bCount: { F32DotTile.cols * $0 },
+    flops: { 2 * F32DotTile.rows * F32DotTile.cols * $0 },
+    run: { call in standardDotCall(call) { f32_dot_3x3_avx2($0, runs: $1, out: call.out) } },
+    reference: { call in standardDotCall(call) { f32_dot_3x3_reference($0, runs: $1, out: call.out) } })
+
+  private static func standardDotCall(_ call: MicroKernelCall, _ body: (DotBlock, DotRuns) -> Void) {
+    let d = call.depth
+    let two = d > 0 && d % 2 == 0
+    let starts = two ? [0, d / 2] : [0]
+    let block = DotBlock(a: (call.a, call.a + d, call.a + 2 * d), b: (call.b, call.b + d, call.b + 2 * d),
+                         aLimit: d, bLimit: d)
+    starts.withUnsafeBufferPointer { s in
+      body(block, DotRuns(count: s.count, length: two ? d / 2 : d, aStarts: s.baseAddress!, bStarts: s.baseAddress!))
+    }
+  }
 }

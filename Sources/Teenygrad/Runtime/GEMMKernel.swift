@@ -2,12 +2,21 @@
 enum GEMMKernel {
   /// Returns the number of tiles of C the product was cut into.
   static func run(_ kernel: Kernel, _ spec: GEMMSpec, buffers: [Buffer], pool: ThreadPool) -> Int {
-    let a = buffers[kernel.inputs[spec.a.input].buffer].floats
-    let b = buffers[kernel.inputs[spec.b.input].buffer].floats
+    let aBuffer = buffers[kernel.inputs[spec.a.input].buffer], bBuffer = buffers[kernel.inputs[spec.b.input].buffer]
+    let a = aBuffer.floats, b = bBuffer.floats
     return withOperand(spec.a, a) { aMatrix in
       withOperand(spec.b, b) { bMatrix in
         withTable(spec.cRowOffsets) { cRows in
           withTable(spec.cColOffsets) { cCols in
+            if spec.runsAsDotProducts {
+              return DotGEMM.run(
+                batch: spec.batch, m: spec.m, n: spec.n, k: spec.k, kRun: spec.kRun,
+                a: aMatrix, aBatchStride: spec.a.batchStride, aCount: aBuffer.count - spec.a.offset,
+                b: bMatrix, bBatchStride: spec.b.batchStride, bCount: bBuffer.count - spec.b.offset,
+                c: buffers[kernel.output].floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride,
+                cRowOffsets: cRows, cColOffsets: cCols, maxUnits: 4 * pool.threadCount,
+                parallel: { count, body in pool.parallelFor(count, body) })
+            }
             let tiles = GEMM.sgemm(
               batch: spec.batch, m: spec.m, n: spec.n, k: spec.k, a: aMatrix, aBatchStride: spec.a.batchStride,
               b: bMatrix, bBatchStride: spec.b.batchStride,

@@ -96,7 +96,7 @@ enum GEMMMatcher {
           strides(va.last.strides, .n)?.stride ?? 0 == 0, strides(vb.last.strides, .m)?.stride ?? 0 == 0
     else { return nil }
     // C's columns must be unit-stride: the class whose output stride is 1 becomes N.
-    let spec: GEMMSpec
+    var spec: GEMMSpec
     if cN.size == 1 || cN.stride == 1 {
       spec = GEMMSpec(batch: cB.size, m: aM.size, n: bN.size, k: aK.size,
                       a: operand(ia, va.last, rows: aM, cols: aK, batch: aB.stride),
@@ -111,6 +111,7 @@ enum GEMMMatcher {
       return nil
     }
     guard spec.ldc >= spec.n || spec.m <= 1 else { return nil }
+    spec.kRun = sharedUnitRun(kernel, va.last.strides, vb.last.strides, cls)
     return gemmKernel(kernel, spec)
   }
 
@@ -118,6 +119,17 @@ enum GEMMMatcher {
   private static func operand(_ input: Int, _ v: View, rows: OperandAxis, cols: OperandAxis, batch: Int) -> GEMMSpec.Operand {
     .init(input: input, offset: v.offset, rowStride: rows.stride, colStride: cols.stride, batchStride: batch,
           rowOffsets: rows.offsets, colOffsets: cols.offsets)
+  }
+
+  /// How many consecutive K indices (innermost K axes first) both operands read one float apart: the
+  /// runs a dot product walks as vectors. 1 when the innermost K axis is not unit-stride in both.
+  static func sharedUnitRun(_ kernel: Kernel, _ aStrides: [Int], _ bStrides: [Int], _ classes: [AxisClass?]) -> Int {
+    var run = 1
+    for d in kernel.shape.indices.reversed() where classes[d] == .k {
+      guard aStrides[d] == run, bStrides[d] == run else { break }
+      run *= kernel.shape[d]
+    }
+    return run
   }
 
   /// `kernel` run as the GEMM `spec`.
@@ -148,6 +160,7 @@ enum GEMMMatcher {
     spec.cRowOffsets = cM.offsets ?? (unitColumns ? nil : (0..<cM.size).map { $0 * cM.stride })
     spec.cColOffsets = unitColumns ? nil : cN.offsets ?? (0..<cN.size).map { $0 * cN.stride }
     if spec.cRowOffsets == nil && spec.cColOffsets == nil && spec.ldc < spec.n && spec.m > 1 { return nil }
+    spec.kRun = sharedUnitRun(kernel, va.strides, vb.strides, cls)
     return gemmKernel(kernel, spec)
   }
 

@@ -93,6 +93,11 @@ struct GEMMSpec: Sendable {
   var cRowOffsets: [Int]? = nil
   /// Per column of C, its offset, where C's columns are not unit-stride (else nil).
   var cColOffsets: [Int]? = nil
+  /// Length of the runs along K in which both operands step one float at a time (1: none).
+  var kRun = 1
+
+  /// Whether the product runs as blocks of dot products read in place (``DotGEMM``) instead of packed panels.
+  var runsAsDotProducts: Bool { DotGEMM.suits(batch: batch, m: m, n: n, k: k, kRun: kRun) }
 }
 
 /// A plain description of one kernel: what it reads, what it computes, where it writes. The scheduler makes
@@ -136,7 +141,8 @@ struct Kernel: Sendable {
     switch kind {
     case .gemm:
       let g = gemm!
-      return "f32_gemm_6x16_avx2 " + (g.batch > 1 ? "\(g.batch)x" : "") + "\(g.m)x\(g.k)x\(g.n)"
+      return (g.runsAsDotProducts ? "f32_dot_3x3_avx2 " : "f32_gemm_6x16_avx2 ") + (g.batch > 1 ? "\(g.batch)x" : "")
+        + "\(g.m)x\(g.k)x\(g.n)"
     case .reduce:
       let ops = [reduceOp == .max ? "max" : "sum"] + Array(expr.opNames.prefix(3))
       return "R_" + ops.joined(separator: "_") + " \(dims(shape)) -> \(dims(outputShape))"

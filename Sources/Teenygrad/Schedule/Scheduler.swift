@@ -105,6 +105,11 @@ struct Scheduler {
       return [kernel]
     }
     let direct = GEMMMatcher.match(kernel)
+    // Dot products read both operands in place: nothing is packed, so nothing is copied first.
+    if let gemm = direct, gemm.gemm!.runsAsDotProducts {
+      ScheduleLog.gemm(gemm, from: kernel, copied: [], viaTemporary: false)
+      return [gemm]
+    }
     // An operand read through offset tables gathers as it packs: packed more than once, it is copied first.
     let repacked = direct.flatMap(\.gemm).map(GEMMMatcher.repackedIndexedOperands) ?? []
     if let gemm = direct, repacked.isEmpty {

@@ -1,0 +1,93 @@
+import Testing
+@testable import Teenygrad
+
+/// Deterministic values in [-1, 1).
+private struct DotTestRandom {
+  var state: UInt64
+  mutating func float() -> Float {
+    state = state &* 6364136223846793005 &+ 1442695040888963407
+    return Float((state >> 33) % 2048) / 1024 - 1
+  }
+}
+
+@Suite("Dot-product GEMM")
+struct DotGEMMTests {
+  /// A convolution weight gradient's layout: A rows and B columns at scattered offsets, K as `runs` runs of
+  /// `length` floats that start `gapA` / `gapB` floats apart, both buffers ending right after their last
+  /// run (so the last tails load lane by lane), C through row and column tables, two batch entries.
+  @Test("blocks over K runs match a float64 triple loop and give the same bits for any cut into units",
+        arguments: [(1, 1, 8, 40), (2, 5, 11, 64), (8, 9, 26, 16), (7, 4, 13, 9), (3, 3, 16, 32)])
+  func matchesReferenceForAnyUnits(shape: (Int, Int, Int, Int)) {
+    let (m, n, length, runs) = shape
+    let k = length * runs
+    let gapA = length + 3, gapB = length + 2
+    let batch = 2
+    var random = DotTestRandom(state: UInt64(m * 100 + n * 10 + length))
+    let aRows = (0..<m).map { $0 * (runs * gapA + 1) }, bCols = (0..<n).map { $0 * 5 }
+    let aK = (0..<k).map { ($0 / length) * gapA + $0 % length }, bK = (0..<k).map { ($0 / length) * gapB + $0 % length }
+    let aBatch = aRows.last! + aK.last! + 1, bBatch = bCols.last! + bK.last! + 1
+    let aData = (0..<(batch * aBatch)).map { _ in random.float() }
+    let bData = (0..<(batch * bBatch)).map { _ in random.float() }
+    let cRows = (0..<m).map { $0 * (2 * n + 1) }, cCols = (0..<n).map { 2 * $0 }
+    let cBatch = cRows.last! + cCols.last! + 1
+    var results: [[Float]] = []
+    for maxUnits in [1, 3, 64] {
+      var c = [Float](repeating: .nan, count: batch * cBatch)
+      aRows.withUnsafeBufferPointer { ar in aK.withUnsafeBufferPointer { ak in
+        bK.withUnsafeBufferPointer { bk in bCols.withUnsafeBufferPointer { bc in
+          cRows.withUnsafeBufferPointer { cr in cCols.withUnsafeBufferPointer { cc in
+            aData.withUnsafeBufferPointer { a in bData.withUnsafeBufferPointer { b in
+              c.withUnsafeMutableBufferPointer { out in
+                _ = DotGEMM.run(batch: batch, m: m, n: n, k: k, kRun: length,
+                                a: MatrixOperand(base: a.baseAddress!, rowStride: 0, colStride: 0,
+                                                 rowOffsets: ar.baseAddress, colOffsets: ak.baseAddress),
+                                aBatchStride: aBatch, aCount: aData.count,
+                                b: MatrixOperand(base: b.baseAddress!, rowStride: 0, colStride: 0,
+                                                 rowOffsets: bk.baseAddress, colOffsets: bc.baseAddress),
+                                bBatchStride: bBatch, bCount: bData.count,
+                                c: out.baseAddress!, ldc: 0, cBatchStride: cBatch,
+                                cRowOffsets: cr.baseAddress, cColOffsets: cc.baseAddress, maxUnits: maxUnits,
+                                parallel: { count, body in for i in (0..<count).reversed() { body(i, i % 3) } })
+              }
+            } }
+          } }
+        } }
+      } }
+      var worst: Double = 0
+      for q in 0..<batch {
+        for i in 0..<m {
+          for j in 0..<n {
+            var sum: Double = 0
+            for p in 0..<k {
+              sum += Double(aData[q * aBatch + aRows[i] + aK[p]]) * Double(bData[q * bBatch + bCols[j] + bK[p]])
+            }
+            worst = max(worst, abs(sum - Double(c[q * cBatch + cRows[i] + cCols[j]])))
+          }
+        }
+      }
+      #expect(worst <= 2e-6 * Double(k) + 1e-6, "\(m)x\(k)@\(k)x\(n) runs of \(length): max error \(worst)")
+      results.append(c)
+    }
+    // Cells outside C stay untouched (NaN), and the cut into units never changes a bit.
+    #expect(results.dropFirst().allSatisfy { $0.map(\.bitPattern) == results[0].map(\.bitPattern) })
+    let cells = Set((0..<batch).flatMap { q in cRows.flatMap { r in cCols.map { q * cBatch + r + $0 } } })
+    #expect(results[0].indices.allSatisfy { cells.contains($0) != results[0][$0].isNaN })
+  }
+
+  @Test("few outputs over long unit-stride K runs schedule as dot products; many outputs pack")
+  func schedulerChoosesDotProductsForFewOutputs() {
+    let k = 4_096
+    let ones = { (rows: Int) in Tensor([Float](repeating: 1, count: rows * k), shape: [rows, k]) }
+    let few = ones(8).matmul(ones(9).transpose())
+    let fewKernels = Scheduler.schedule([few.lazydata]).kernels
+    #expect(fewKernels.count == 1 && fewKernels[0].gemm?.runsAsDotProducts == true)
+    #expect(fewKernels.first?.name.hasPrefix("f32_dot_3x3_avx2") == true)
+    #expect(few.toArray().allSatisfy { $0 == Float(k) })
+    // K strided in one operand: no shared runs, packed.
+    let strided = ones(8).matmul(ones(9).reshape(k, 9))
+    #expect(Scheduler.schedule([strided.lazydata]).kernels.first?.gemm?.runsAsDotProducts == false)
+    // 64x64 outputs: packed panels.
+    let many = ones(64).matmul(ones(64).transpose())
+    #expect(Scheduler.schedule([many.lazydata]).kernels.first?.gemm?.runsAsDotProducts == false)
+  }
+}
