@@ -69,6 +69,9 @@ struct GatherEvaluator: @unchecked Sendable {
   final class Storage: @unchecked Sendable {
     let plans: UnsafeMutablePointer<InputPlan>
     let indexers: [GeneralIndexer?]
+    /// Per input, whether it reads the same lanes at every reduce step (no reduce axis moves it): such an
+    /// input loads once per chunk.
+    let reduceInvariant: [Bool]
     private var owned: [UnsafeMutableRawPointer] = []
     /// The block tables the plans point into.
     private var tables: [BlockTable] = []
@@ -116,6 +119,11 @@ struct GatherEvaluator: @unchecked Sendable {
         plans.advanced(by: i).initialize(to: plan)
       }
       self.indexers = indexers
+      let plans = self.plans
+      reduceInvariant = kernel.inputs.indices.map { i in
+        redAxes.count > 0 && indexers[i] == nil && (0..<redAxes.count).allSatisfy { plans[i].reduce[3 * $0] == 0 }
+          && kernel.inputs[i].st.views[0].mask.map { m in redAxes.allSatisfy { m[$0] == 0..<kernel.shape[$0] } } ?? true
+      }
     }
 
     deinit {
@@ -194,9 +202,19 @@ struct GatherEvaluator: @unchecked Sendable {
     let outer = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, outerRank))
     let ridx = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, redShape.count))
     let comboOffsets = UnsafeMutablePointer<Int>.allocate(capacity: inputs)
+    // Lanes of the reduce-invariant inputs, loaded at a chunk's first reduce step and read at the others.
+    let invariantCount = storage.reduceInvariant.filter { $0 }.count
+    let invariantLanes = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, invariantCount * chunk))
+    // Per input: its buffer for invariant lanes (nil: not invariant), then where this chunk's lanes are.
+    let invariant = UnsafeMutablePointer<UnsafeMutablePointer<Float>?>.allocate(capacity: 2 * inputs)
+    var next = invariantLanes
+    for i in 0..<inputCount {
+      invariant[i] = storage.reduceInvariant[i] ? next : nil
+      if storage.reduceInvariant[i] { next += chunk }
+    }
     defer {
       regs.deallocate(); segments.deallocate(); rowBases.deallocate(); offs.deallocate(); kidx.deallocate()
-      outer.deallocate(); ridx.deallocate(); comboOffsets.deallocate()
+      outer.deallocate(); ridx.deallocate(); comboOffsets.deallocate(); invariantLanes.deallocate(); invariant.deallocate()
     }
     let plans = storage.plans
     let acc = regs + program.registerCount * chunk
@@ -222,11 +240,13 @@ struct GatherEvaluator: @unchecked Sendable {
         }
         let direct = reduceOp == nil && outputDType == .float32 && n & 7 == 0
           ? output.assumingMemoryBound(to: Float.self) + u0 : nil
-        let result = evaluate(u0, n, rows, offs, comboOffsets, ridx, kidx, regs, out: direct)
+        // A reduce's final op folds its lanes into the accumulators as it computes them.
+        let result = evaluate(u0, n, rows, offs, comboOffsets, ridx, kidx, regs, out: reduceOp == nil ? direct : acc,
+                              combine: reduceOp, invariant: invariant, firstStep: combo == 0)
         switch reduceOp {
         case nil: if result != direct { store(result, u0, n) }
-        case .sum?: ReduceChunk.accumulateSum(acc, result, n)
-        case .max?: ReduceChunk.accumulateMax(acc, result, n)
+        case .sum?: if result != acc { ReduceChunk.accumulateSum(acc, result, n) }
+        case .max?: if result != acc { ReduceChunk.accumulateMax(acc, result, n) }
         }
       }
       if reduceOp != nil { store(acc, u0, n) }
@@ -282,59 +302,74 @@ struct GatherEvaluator: @unchecked Sendable {
   private func evaluate(_ u0: Int, _ n: Int, _ rows: RowSegments, _ offs: UnsafeMutablePointer<Int>,
                         _ comboOffsets: UnsafeMutablePointer<Int>, _ ridx: UnsafeMutablePointer<Int>,
                         _ kidx: UnsafeMutablePointer<Int>, _ regs: UnsafeMutablePointer<Float>,
-                        out: UnsafeMutablePointer<Float>?) -> UnsafeMutablePointer<Float> {
+                        out: UnsafeMutablePointer<Float>?, combine: ReduceOp?,
+                        invariant: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>, firstStep: Bool)
+    -> UnsafeMutablePointer<Float> {
+    program.execute(regs, n, registerLanes: chunk, out: out, combine: combine) { input, r in
+      guard let lanes = invariant[input] else { return load(input, into: r, u0, n, rows, offs, comboOffsets, ridx, kidx) }
+      if firstStep {
+        invariant[inputCount + input] = load(input, into: lanes, u0, n, rows, offs, comboOffsets, ridx, kidx) ?? lanes
+      }
+      return invariant[inputCount + input]
+    }
+  }
+
+  /// Input `input`'s lanes for this chunk and reduce step: a pointer to them in memory where they are one
+  /// run there, else nil after filling `r`.
+  @inline(__always)
+  private func load(_ input: Int, into r: UnsafeMutablePointer<Float>, _ u0: Int, _ n: Int, _ rows: RowSegments,
+                    _ offs: UnsafeMutablePointer<Int>, _ comboOffsets: UnsafeMutablePointer<Int>,
+                    _ ridx: UnsafeMutablePointer<Int>, _ kidx: UnsafeMutablePointer<Int>) -> UnsafeMutablePointer<Float>? {
     let plans = storage.plans
-    return program.execute(regs, n, registerLanes: chunk, out: out) { input, r in
-      let plan = plans[input]
-      guard let table = plan.table else {
-        loadGeneral(storage.indexers[input]!, plan.base, plan.dtype, u0, n, ridx, kidx, offs, r)
-        return nil
-      }
-      let add = comboOffsets[input]
-      guard !Self.isPadding(add), !plan.allPadded else { ElementwiseOps.fill(r, 0, n); return nil }
-      let bases = rows.bases(input)
-      let isFloat = plan.dtype == .float32
-      if isFloat && plan.rowContiguous {
-        let f = UnsafeMutablePointer(mutating: plan.base.assumingMemoryBound(to: Float.self)) + add
-        // Whole SIMD vectors of valid rows that follow each other in memory are read in place.
-        if n & 7 == 0 && Self.rowsFollowEachOther(rows, bases) { return f + bases[0] + rows.start[0].position }
-        for s in 0..<rows.count {
-          let seg = rows.start[s], b = bases[s]
-          if Self.isPadding(b) { (r + seg.lane).update(repeating: 0, count: seg.count) } else {
-            (r + seg.lane).update(from: f + b + seg.position, count: seg.count)
-          }
-        }
-        return nil
-      }
-      if isFloat && plan.rowLoad != .gather {
-        let f = plan.base.assumingMemoryBound(to: Float.self) + add
-        for s in 0..<rows.count {
-          let seg = rows.start[s], b = bases[s]
-          if Self.isPadding(b) { (r + seg.lane).update(repeating: 0, count: seg.count); continue }
-          plan.rowLoad.load(f + b, table: table, position: seg.position, count: seg.count, into: r + seg.lane)
-        }
-        return nil
-      }
+    let plan = plans[input]
+    guard let table = plan.table else {
+      loadGeneral(storage.indexers[input]!, plan.base, plan.dtype, u0, n, ridx, kidx, offs, r)
+      return nil
+    }
+    let add = comboOffsets[input]
+    guard !Self.isPadding(add), !plan.allPadded else { ElementwiseOps.fill(r, 0, n); return nil }
+    let bases = rows.bases(input)
+    let isFloat = plan.dtype == .float32
+    if isFloat && plan.rowContiguous {
+      let f = UnsafeMutablePointer(mutating: plan.base.assumingMemoryBound(to: Float.self)) + add
+      // Whole SIMD vectors of valid rows that follow each other in memory are read in place.
+      if n & 7 == 0 && Self.rowsFollowEachOther(rows, bases) { return f + bases[0] + rows.start[0].position }
       for s in 0..<rows.count {
         let seg = rows.start[s], b = bases[s]
-        let dst = r + seg.lane, t = table + seg.position
-        if Self.isPadding(b) { dst.update(repeating: 0, count: seg.count); continue }
-        if isFloat {
-          let f = plan.base.assumingMemoryBound(to: Float.self) + add + b
-          for q in 0..<seg.count { dst[q] = f[t[q]] }
-        } else {
-          for q in 0..<seg.count { dst[q] = ElementIO.load(plan.base, plan.dtype, add + b + t[q]) }
-        }
-      }
-      if let mask = plan.laneMask {
-        for s in 0..<rows.count {
-          let seg = rows.start[s]
-          let bits = UnsafeMutableRawPointer(r + seg.lane).assumingMemoryBound(to: UInt32.self), m = mask + seg.position
-          for q in 0..<seg.count { bits[q] &= m[q] }
+        if Self.isPadding(b) { (r + seg.lane).update(repeating: 0, count: seg.count) } else {
+          (r + seg.lane).update(from: f + b + seg.position, count: seg.count)
         }
       }
       return nil
     }
+    if isFloat && plan.rowLoad != .gather {
+      let f = plan.base.assumingMemoryBound(to: Float.self) + add
+      for s in 0..<rows.count {
+        let seg = rows.start[s], b = bases[s]
+        if Self.isPadding(b) { (r + seg.lane).update(repeating: 0, count: seg.count); continue }
+        plan.rowLoad.load(f + b, table: table, position: seg.position, count: seg.count, into: r + seg.lane)
+      }
+      return nil
+    }
+    for s in 0..<rows.count {
+      let seg = rows.start[s], b = bases[s]
+      let dst = r + seg.lane, t = table + seg.position
+      if Self.isPadding(b) { dst.update(repeating: 0, count: seg.count); continue }
+      if isFloat {
+        let f = plan.base.assumingMemoryBound(to: Float.self) + add + b
+        for q in 0..<seg.count { dst[q] = f[t[q]] }
+      } else {
+        for q in 0..<seg.count { dst[q] = ElementIO.load(plan.base, plan.dtype, add + b + t[q]) }
+      }
+    }
+    if let mask = plan.laneMask {
+      for s in 0..<rows.count {
+        let seg = rows.start[s]
+        let bits = UnsafeMutableRawPointer(r + seg.lane).assumingMemoryBound(to: UInt32.self), m = mask + seg.position
+        for q in 0..<seg.count { bits[q] &= m[q] }
+      }
+    }
+    return nil
   }
 
   /// Whether a row-contiguous input's segments are all valid and each starts where the one before ends, so

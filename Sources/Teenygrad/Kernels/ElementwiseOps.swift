@@ -46,54 +46,87 @@ enum ElementwiseOps {
   }
 
   /// `op` over `n` lanes where either operand may be a constant, which then costs no register pass of its own.
-  static func binary(_ op: BinaryOp, _ lhs: Operand, _ rhs: Operand, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+  /// With `combine`, each result is folded into `dst` (`dst + r`, or `max(dst, r)` as ``VectorMath/maximum``)
+  /// instead of replacing it.
+  static func binary(_ op: BinaryOp, _ lhs: Operand, _ rhs: Operand, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
+                     combine: ReduceOp? = nil) {
+    switch combine {
+    case nil: binary(op, lhs, rhs, dst, n, Replace.self)
+    case .sum?: binary(op, lhs, rhs, dst, n, Add.self)
+    case .max?: binary(op, lhs, rhs, dst, n, Max.self)
+    }
+  }
+
+  @inline(__always)
+  private static func binary<Fold: LaneFold>(_ op: BinaryOp, _ lhs: Operand, _ rhs: Operand,
+                                             _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ fold: Fold.Type) {
     switch op {
-    case .add: map(Add.self, lhs, rhs, dst, n)
-    case .sub: map(Sub.self, lhs, rhs, dst, n)
-    case .mul: map(Mul.self, lhs, rhs, dst, n)
-    case .div: map(Div.self, lhs, rhs, dst, n)
-    case .max: map(Max.self, lhs, rhs, dst, n)
-    case .cmplt: map(Less.self, lhs, rhs, dst, n)
+    case .add: map(Add.self, fold, lhs, rhs, dst, n)
+    case .sub: map(Sub.self, fold, lhs, rhs, dst, n)
+    case .mul: map(Mul.self, fold, lhs, rhs, dst, n)
+    case .div: map(Div.self, fold, lhs, rhs, dst, n)
+    case .max: map(Max.self, fold, lhs, rhs, dst, n)
+    case .cmplt: map(Less.self, fold, lhs, rhs, dst, n)
     }
   }
 
   /// A binary op on SIMD vectors; a type per op so each loop is specialized with the op inlined.
   private protocol LaneOp { static func apply(_ a: V, _ b: V) -> V }
-  private enum Add: LaneOp { @inline(__always) static func apply(_ a: V, _ b: V) -> V { a + b } }
+  /// How a loop's result meets what `dst` held: replaced, or folded in by a ``LaneOp`` (old value first).
+  private protocol LaneFold { static func fold(_ old: UnsafeMutableRawPointer, _ offset: Int, _ value: V) -> V }
+  /// An op folds as `apply(old, value)`: a reduce's accumulator first, as ``ReduceChunk`` combines them.
+  private typealias FoldingOp = LaneOp & LaneFold
+  private enum Replace: LaneFold {
+    @inline(__always) static func fold(_ old: UnsafeMutableRawPointer, _ offset: Int, _ value: V) -> V { value }
+  }
+  private enum Add: FoldingOp {
+    @inline(__always) static func apply(_ a: V, _ b: V) -> V { a + b }
+    @inline(__always) static func fold(_ old: UnsafeMutableRawPointer, _ o: Int, _ value: V) -> V { foldedApply(Self.self, old, o, value) }
+  }
   private enum Sub: LaneOp { @inline(__always) static func apply(_ a: V, _ b: V) -> V { a - b } }
   private enum Mul: LaneOp { @inline(__always) static func apply(_ a: V, _ b: V) -> V { a * b } }
   private enum Div: LaneOp { @inline(__always) static func apply(_ a: V, _ b: V) -> V { a / b } }
-  private enum Max: LaneOp { @inline(__always) static func apply(_ a: V, _ b: V) -> V { VectorMath.maximum(a, b) } }
+  private enum Max: FoldingOp {
+    @inline(__always) static func apply(_ a: V, _ b: V) -> V { VectorMath.maximum(a, b) }
+    @inline(__always) static func fold(_ old: UnsafeMutableRawPointer, _ o: Int, _ value: V) -> V { foldedApply(Self.self, old, o, value) }
+  }
   private enum Less: LaneOp {
     @inline(__always) static func apply(_ a: V, _ b: V) -> V { V(repeating: 0).replacing(with: 1, where: a .< b) }
   }
 
   @inline(__always)
-  private static func map<Op: LaneOp>(_: Op.Type, _ lhs: Operand, _ rhs: Operand, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+  private static func foldedApply<Op: LaneOp>(_: Op.Type, _ old: UnsafeMutableRawPointer, _ o: Int, _ value: V) -> V {
+    Op.apply(old.loadUnaligned(fromByteOffset: o, as: V.self), value)
+  }
+
+  @inline(__always)
+  private static func map<Op: LaneOp, Fold: LaneFold>(_: Op.Type, _: Fold.Type, _ lhs: Operand, _ rhs: Operand,
+                                                      _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
     let d = UnsafeMutableRawPointer(dst)
     let count = vectors(n)
+    @inline(__always) func put(_ value: V, _ o: Int) { d.storeBytes(of: Fold.fold(d, o, value), toByteOffset: o, as: V.self) }
     switch (lhs, rhs) {
     case (.lanes(let l), .lanes(let r)):
       let a = UnsafeRawPointer(l), b = UnsafeRawPointer(r)
       for i in 0..<count {
         let o = i &* 32
-        d.storeBytes(of: Op.apply(a.loadUnaligned(fromByteOffset: o, as: V.self), b.loadUnaligned(fromByteOffset: o, as: V.self)),
-                     toByteOffset: o, as: V.self)
+        put(Op.apply(a.loadUnaligned(fromByteOffset: o, as: V.self), b.loadUnaligned(fromByteOffset: o, as: V.self)), o)
       }
     case (.lanes(let l), .constant(let c)):
       let a = UnsafeRawPointer(l), b = V(repeating: c)
       for i in 0..<count {
         let o = i &* 32
-        d.storeBytes(of: Op.apply(a.loadUnaligned(fromByteOffset: o, as: V.self), b), toByteOffset: o, as: V.self)
+        put(Op.apply(a.loadUnaligned(fromByteOffset: o, as: V.self), b), o)
       }
     case (.constant(let c), .lanes(let r)):
       let a = V(repeating: c), b = UnsafeRawPointer(r)
       for i in 0..<count {
         let o = i &* 32
-        d.storeBytes(of: Op.apply(a, b.loadUnaligned(fromByteOffset: o, as: V.self)), toByteOffset: o, as: V.self)
+        put(Op.apply(a, b.loadUnaligned(fromByteOffset: o, as: V.self)), o)
       }
     case (.constant(let a), .constant(let b)):
-      fill(dst, Op.apply(V(repeating: a), V(repeating: b))[0], n)
+      let value = Op.apply(V(repeating: a), V(repeating: b))
+      for i in 0..<count { put(value, i &* 32) }
     }
   }
 

@@ -83,17 +83,22 @@ struct ElementwiseProgram: Sendable {
   /// pointer to their lanes in memory (else it fills the register it is given), and writing the result
   /// straight into `out` when given. Registers are `registerLanes` floats apart in `regs`. Returns where the
   /// result lanes are: `out`, a register, or an input's memory when the program is a plain load.
+  ///
+  /// With `combine`, `out` holds a reduce's accumulators: a final binary op folds its lanes into them (sum or
+  /// max) as it computes them, and the call returns `out`; any other final instruction leaves the folding to
+  /// the caller.
   @inline(__always)
   func execute(_ regs: UnsafeMutablePointer<Float>, _ n: Int, registerLanes: Int = ElementwiseProgram.chunk,
-               out: UnsafeMutablePointer<Float>?,
+               out: UnsafeMutablePointer<Float>?, combine: ReduceOp? = nil,
                load: (_ input: Int, _ register: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float>?)
     -> UnsafeMutablePointer<Float> {
     let c = registerLanes
     return withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: Swift.max(1, registerCount)) { at in
       let last = instructions.count - 1
       for (k, instruction) in instructions.enumerated() {
+        let folds = k == last && combine != nil
         func target(_ dst: Int) -> UnsafeMutablePointer<Float> {
-          let p = k == last ? (out ?? regs + dst * c) : regs + dst * c
+          let p = k == last && combine == nil ? (out ?? regs + dst * c) : regs + dst * c
           at[dst] = p
           return p
         }
@@ -102,9 +107,19 @@ struct ElementwiseProgram: Sendable {
           at[dst] = load(input, regs + dst * c) ?? regs + dst * c
         case .const(let v, let dst): ElementwiseOps.fill(target(dst), v, n)
         case .unary(let op, let src, let dst): ElementwiseOps.unary(op, at[src], target(dst), n)
+        case .binary(let op, let lhs, let rhs, let dst) where folds:
+          ElementwiseOps.binary(op, .lanes(at[lhs]), .lanes(at[rhs]), out!, n, combine: combine)
+          at[dst] = out!
         case .binary(let op, let lhs, let rhs, let dst): ElementwiseOps.binary(op, at[lhs], at[rhs], target(dst), n)
-        case .binaryConstant(let op, let src, let c, let first, let dst):
-          ElementwiseOps.binary(op, first ? .constant(c) : .lanes(at[src]), first ? .lanes(at[src]) : .constant(c), target(dst), n)
+        case .binaryConstant(let op, let src, let v, let first, let dst):
+          let operands: (ElementwiseOps.Operand, ElementwiseOps.Operand) =
+            first ? (.constant(v), .lanes(at[src])) : (.lanes(at[src]), .constant(v))
+          if folds {
+            ElementwiseOps.binary(op, operands.0, operands.1, out!, n, combine: combine)
+            at[dst] = out!
+          } else {
+            ElementwiseOps.binary(op, operands.0, operands.1, target(dst), n)
+          }
         case .select(let cond, let lhs, let rhs, let dst): ElementwiseOps.select(at[cond], at[lhs], at[rhs], target(dst), n)
         }
       }
