@@ -80,6 +80,7 @@ enum RowLoad: Equatable {
     }
   }
 
+  @inline(__always)
   private static func repeated(_ src: UnsafePointer<Float>, factor: Int, from w: Int, count: Int,
                                into dst: UnsafeMutablePointer<Float>) {
     var i = 0
@@ -105,6 +106,7 @@ enum RowLoad: Equatable {
     }
   }
 
+  @inline(__always)
   private static func strided(_ src: UnsafePointer<Float>, stride: Int, from w: Int, count: Int,
                               into dst: UnsafeMutablePointer<Float>) {
     var i = 0
