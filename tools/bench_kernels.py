@@ -70,16 +70,17 @@ def numpy_gemm(m, k, n, threads, repeat):
 
 def gemm_section(binary, shapes, threads, repeat):
     cores = max(threads)
-    rows = benchlib.run_teeny_bench(binary, ["gemm", "--threads", ",".join(map(str, threads)), "--repeat",
-                                             str(repeat)] + [a for _, m, k, n in shapes
-                                                             for a in ("--shape", f"{m}x{k}x{n}")])
-    teeny = {(r["shape"], r["threads"]): r for r in rows}
     table = []
     for name, m, k, n in shapes:
+        # Each shape runs on both sides back to back, so that a change in machine load hits both alike.
+        rows = benchlib.run_teeny_bench(binary, ["gemm", "--threads", ",".join(map(str, threads)), "--repeat",
+                                                 str(repeat), "--shape", f"{m}x{k}x{n}"])
+        teeny = {(r["shape"], r["threads"]): r for r in rows}
+        blas_seconds = {t: numpy_gemm(m, k, n, t, repeat) for t in threads}
         flops = 2.0 * m * k * n
         for t in threads:
             r = teeny[(f"{m}x{k}x{n}", t)]
-            blas = numpy_gemm(m, k, n, t, repeat)
+            blas = blas_seconds[t]
             blas_gflops = flops / blas * 1e-9
             table.append([name, f"{m}x{k}x{n}", t, f"{r['gflops']:.1f}", f"{blas_gflops:.1f}",
                           benchlib.ratio(r["gflops"], blas_gflops),
