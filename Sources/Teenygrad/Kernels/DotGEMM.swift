@@ -49,10 +49,11 @@ enum DotGEMM {
     let rowBlocks = (m + F32DotTile.rows - 1) / F32DotTile.rows
     let colBlocks = (n + F32DotTile.cols - 1) / F32DotTile.cols
     let blocks = batch * rowBlocks * colBlocks
-    let units = Swift.min(blocks, Swift.max(1, maxUnits))
-    let perUnit = (blocks + units - 1) / units
+    let wanted = Swift.min(blocks, Swift.max(1, maxUnits))
+    let perUnit = (blocks + wanted - 1) / wanted
+    let units = (blocks + perUnit - 1) / perUnit
     let tile = F32DotTile.rows * F32DotTile.cols
-    parallel((blocks + perUnit - 1) / perUnit) { unit, _ in
+    parallel(units) { unit, _ in
       let first = unit * perUnit, count = Swift.min(blocks, first + perUnit) - first
       let descriptors = (first..<first + count).map { block(for: $0) }
       let sums = UnsafeMutablePointer<Float>.allocate(capacity: (count + 1) * tile)
@@ -70,7 +71,7 @@ enum DotGEMM {
       }
       for i in 0..<count { store(first + i, sums + i * tile) }
     }
-    return (blocks + perUnit - 1) / perUnit
+    return units
 
     /// Block `index` (batch entry, then row block, then column block): rows and columns past the edge
     /// repeat the last one, and their results are not stored.

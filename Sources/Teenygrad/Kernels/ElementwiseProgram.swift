@@ -102,24 +102,20 @@ struct ElementwiseProgram: Sendable {
           at[dst] = p
           return p
         }
+        /// A binary op; the final one of a reduce folds straight into the accumulators.
+        func binary(_ op: BinaryOp, _ lhs: ElementwiseOps.Operand, _ rhs: ElementwiseOps.Operand, _ dst: Int) {
+          let p = folds ? out! : target(dst)
+          at[dst] = p
+          ElementwiseOps.binary(op, lhs, rhs, p, n, combine: folds ? combine : nil)
+        }
         switch instruction {
         case .load(let input, let dst):
           at[dst] = load(input, regs + dst * c) ?? regs + dst * c
         case .const(let v, let dst): ElementwiseOps.fill(target(dst), v, n)
         case .unary(let op, let src, let dst): ElementwiseOps.unary(op, at[src], target(dst), n)
-        case .binary(let op, let lhs, let rhs, let dst) where folds:
-          ElementwiseOps.binary(op, .lanes(at[lhs]), .lanes(at[rhs]), out!, n, combine: combine)
-          at[dst] = out!
-        case .binary(let op, let lhs, let rhs, let dst): ElementwiseOps.binary(op, at[lhs], at[rhs], target(dst), n)
+        case .binary(let op, let lhs, let rhs, let dst): binary(op, .lanes(at[lhs]), .lanes(at[rhs]), dst)
         case .binaryConstant(let op, let src, let v, let first, let dst):
-          let operands: (ElementwiseOps.Operand, ElementwiseOps.Operand) =
-            first ? (.constant(v), .lanes(at[src])) : (.lanes(at[src]), .constant(v))
-          if folds {
-            ElementwiseOps.binary(op, operands.0, operands.1, out!, n, combine: combine)
-            at[dst] = out!
-          } else {
-            ElementwiseOps.binary(op, operands.0, operands.1, target(dst), n)
-          }
+          binary(op, first ? .constant(v) : .lanes(at[src]), first ? .lanes(at[src]) : .constant(v), dst)
         case .select(let cond, let lhs, let rhs, let dst): ElementwiseOps.select(at[cond], at[lhs], at[rhs], target(dst), n)
         }
       }
