@@ -2,7 +2,8 @@
 # MNIST training speed side by side with PyTorch CPU (tools/bench_mnist_torch.py: same models, batch 128,
 # Adam): for each model and thread count, `mnist --steps STEPS` and the PyTorch script run in turn, REPEATS
 # times, interleaved so that a change in machine load hits both alike. Prints the median training rate of
-# each (steps over the whole training loop, first step included, for both) and the ratio.
+# each (steps over the whole training loop, first step included, for both), the ratio of the medians and the
+# median of the per-pair ratios.
 #
 # usage: tools/bench_mnist.sh [STEPS] [REPEATS]
 #   env: MODELS (default "tiny convnet"), THREADS (default "1 <all cores>"), SCRATCH (build path, default
@@ -41,9 +42,13 @@ python3 - "$results" "$steps" "$repeats" <<'EOF'
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
 print(f"MNIST training, batch 128, {sys.argv[2]} steps, median of {sys.argv[3]} runs (steps/s)")
-print(f"{'model':<8} {'threads':>7} {'teenygrad':>10} {'pytorch':>8} {'ratio':>6}")
+# "paired" is the median of each run's own ratio: the two runs of a pair follow each other, so it is the
+# steadier figure when the machine's speed changes between pairs.
+print(f"{'model':<8} {'threads':>7} {'teenygrad':>10} {'pytorch':>8} {'ratio':>6} {'paired':>7}")
 for key in dict.fromkeys((r[0], r[1]) for r in rows):
-    ours = statistics.median(float(r[2]) for r in rows if (r[0], r[1]) == key)
-    torch = statistics.median(float(r[3]) for r in rows if (r[0], r[1]) == key)
-    print(f"{key[0]:<8} {key[1]:>7} {ours:>10.2f} {torch:>8.2f} {ours / torch:>6.2f}")
+    pairs = [(float(r[2]), float(r[3])) for r in rows if (r[0], r[1]) == key]
+    ours = statistics.median(p[0] for p in pairs)
+    torch = statistics.median(p[1] for p in pairs)
+    paired = statistics.median(p[0] / p[1] for p in pairs)
+    print(f"{key[0]:<8} {key[1]:>7} {ours:>10.2f} {torch:>8.2f} {ours / torch:>6.2f} {paired:>7.2f}")
 EOF
