@@ -4,7 +4,8 @@
 /// convolution's weight gradient: output-gradient rows against input-window rows), C's few elements are
 /// better computed as 3x3 blocks of dot products over those runs (``f32_dot_3x3_avx2(_:runs:out:)``) than by
 /// packing A and B panels: packing reads and writes all of A and B for a handful of outputs each.
-/// Each block is one unit of work and sums its K in order, so results do not depend on the thread count.
+/// Every output sums its K in the same passes and order whichever unit computes it, so results do not depend
+/// on the thread count.
 enum DotGEMM {
   /// Most elements of one batch entry's C a product may have to run as dot products. With more, packed
   /// panels pay off: each packed A row meets many B columns (TinyConvNet's conv2 weight gradient, 16x72 over
