@@ -91,11 +91,10 @@ enum DotGEMM {
 
     func store(_ index: Int, _ tile: UnsafeMutablePointer<Float>) {
       let (q, i0, j0) = origin(index)
-      let cq = c + q &* cBatchStride
+      let out = OutputMatrix(base: c + q &* cBatchStride, ldc: ldc, rowOffsets: cRowOffsets, colOffsets: cColOffsets)
       for di in 0..<Swift.min(F32DotTile.rows, m &- i0) {
-        let row = cRowOffsets.map { $0[i0 &+ di] } ?? (i0 &+ di) &* ldc
         for dj in 0..<Swift.min(F32DotTile.cols, n &- j0) {
-          cq[row &+ (cColOffsets.map { $0[j0 &+ dj] } ?? j0 &+ dj)] = tile[F32DotTile.cols &* di &+ dj]
+          out.base[out.offset(row: i0 &+ di, col: j0 &+ dj)] = tile[F32DotTile.cols &* di &+ dj]
         }
       }
     }

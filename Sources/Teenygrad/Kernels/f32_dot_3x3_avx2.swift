@@ -48,24 +48,23 @@ func f32_dot_3x3_avx2(_ block: DotBlock, runs: DotRuns, out: UnsafeMutablePointe
     for q in 0..<rest { v[q] = f[q] }
     return v
   }
+  /// One K step: three A vectors times three B vectors into the nine accumulators.
+  @inline(__always) func step(_ x0: V, _ x1: V, _ x2: V, _ y0: V, _ y1: V, _ y2: V) {
+    c00 = c00.addingProduct(x0, y0); c01 = c01.addingProduct(x0, y1); c02 = c02.addingProduct(x0, y2)
+    c10 = c10.addingProduct(x1, y0); c11 = c11.addingProduct(x1, y1); c12 = c12.addingProduct(x1, y2)
+    c20 = c20.addingProduct(x2, y0); c21 = c21.addingProduct(x2, y1); c22 = c22.addingProduct(x2, y2)
+  }
   for r in 0..<runs.count {
     let oa = runs.aStarts[r], ob = runs.bStarts[r]
     var s = 0
     while s < whole {
-      let x0 = load(a0, oa &+ s), x1 = load(a1, oa &+ s), x2 = load(a2, oa &+ s)
-      let y0 = load(b0, ob &+ s), y1 = load(b1, ob &+ s), y2 = load(b2, ob &+ s)
-      c00 = c00.addingProduct(x0, y0); c01 = c01.addingProduct(x0, y1); c02 = c02.addingProduct(x0, y2)
-      c10 = c10.addingProduct(x1, y0); c11 = c11.addingProduct(x1, y1); c12 = c12.addingProduct(x1, y2)
-      c20 = c20.addingProduct(x2, y0); c21 = c21.addingProduct(x2, y1); c22 = c22.addingProduct(x2, y2)
+      step(load(a0, oa &+ s), load(a1, oa &+ s), load(a2, oa &+ s), load(b0, ob &+ s), load(b1, ob &+ s), load(b2, ob &+ s))
       s &+= 8
     }
     if rest > 0 {
       let ia = oa &+ whole &+ 8 <= block.aLimit, ib = ob &+ whole &+ 8 <= block.bLimit
-      let x0 = tail(a0, oa &+ whole, ia), x1 = tail(a1, oa &+ whole, ia), x2 = tail(a2, oa &+ whole, ia)
-      let y0 = tail(b0, ob &+ whole, ib), y1 = tail(b1, ob &+ whole, ib), y2 = tail(b2, ob &+ whole, ib)
-      c00 = c00.addingProduct(x0, y0); c01 = c01.addingProduct(x0, y1); c02 = c02.addingProduct(x0, y2)
-      c10 = c10.addingProduct(x1, y0); c11 = c11.addingProduct(x1, y1); c12 = c12.addingProduct(x1, y2)
-      c20 = c20.addingProduct(x2, y0); c21 = c21.addingProduct(x2, y1); c22 = c22.addingProduct(x2, y2)
+      step(tail(a0, oa &+ whole, ia), tail(a1, oa &+ whole, ia), tail(a2, oa &+ whole, ia),
+           tail(b0, ob &+ whole, ib), tail(b1, ob &+ whole, ib), tail(b2, ob &+ whole, ib))
     }
   }
   out[0] = f32HorizontalSum(c00); out[1] = f32HorizontalSum(c01); out[2] = f32HorizontalSum(c02)
