@@ -8,6 +8,8 @@ enum GEMM {
   /// C[b] = A[b] (m x k) * B[b] (k x n) for b in 0..<batch; C rows have stride ldc, columns stride 1,
   /// unless `cRowOffsets` / `cColOffsets` give each row's / column's offset instead;
   /// batch strides in elements (0 = broadcast operand). accumulate: C += instead of C =.
+  /// `columnGroup` keeps that many consecutive columns in one tile (``GEMMPlan``): set it when the offset
+  /// tables send several elements of C to one place, with `accumulate`.
   ///
   /// Tiles of C run through `parallel`; the cut depends on shapes and `blocking` only, and every tile
   /// runs the whole K loop, so the result is bitwise identical for every thread count. k == 0 sets C
@@ -19,7 +21,7 @@ enum GEMM {
     a: MatrixOperand, aBatchStride: Int, b: MatrixOperand, bBatchStride: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int, cBatchStride: Int,
     cRowOffsets: UnsafePointer<Int>? = nil, cColOffsets: UnsafePointer<Int>? = nil,
-    accumulate: Bool, blocking: GEMMBlocking = .default, parallel: ParallelFor
+    accumulate: Bool, blocking: GEMMBlocking = .default, columnGroup: Int? = nil, parallel: ParallelFor
   ) -> Int {
     precondition(batch >= 0 && m >= 0 && n >= 0 && k >= 0, "GEMM sizes must not be negative")
     precondition(cRowOffsets != nil || cColOffsets != nil || ldc >= n || m <= 1,
@@ -31,7 +33,7 @@ enum GEMM {
       return 1
     }
     let plan = GEMMPlan(batch: batch, m: m, n: n, k: k, bMatrices: bBatchStride == 0 ? 1 : batch,
-                        blocking: blocking)
+                        blocking: blocking, columnGroup: columnGroup)
     let operands = Operands(a: a, aBatchStride: aBatchStride, b: b, bBatchStride: bBatchStride,
                             c: output, cBatchStride: cBatchStride, accumulate: accumulate)
     let mr = F32GEMMTile.rows
@@ -261,7 +263,7 @@ struct OutputMatrix {
     let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
     // The tile, then its columns transposed (eight floats each) for a store by columns.
     withUnsafeTemporaryAllocation(of: Float.self, capacity: mr &* nr &+ nr &* 8) { scratch in
-      withUnsafeTemporaryAllocation(of: Int.self, capacity: nr &+ 8) { ints in
+      withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 &* nr &+ 8) { ints in
         let t = scratch.baseAddress!, cs = ints.baseAddress!
         kernel(t, nr, false)
         for q in 0..<cols { cs[q] = colOffsets.map { $0[col &+ q] } ?? col &+ q }
@@ -270,12 +272,23 @@ struct OutputMatrix {
                          transposed: t + mr &* nr, lineOffsets: cs + nr)
           return
         }
-        for r in 0..<rows {
+        // Row by row, each run of adjacent columns as vectors.
+        let runStarts = cs + nr
+        var runs = 0
+        for q in 0..<cols where q == 0 || cs[q] != cs[q &- 1] &+ 1 {
+          runStarts[runs] = q
+          runs &+= 1
+        }
+        runStarts[runs] = cols
+        for step in 0..<rows {
+          // Rows in the order 0, 3, 1, 4, 2, 5 when accumulating: neighbouring rows often add into
+          // overlapping places (a window's next position), and a load that overlaps a store still in
+          // flight waits for it.
+          let r = accumulate && rows == mr ? (step & 1) &* 3 &+ (step >> 1) : step
           let p = base + (rowOffsets.map { $0[row &+ r] } ?? (row &+ r) &* ldc), v = t + r &* nr
-          if accumulate {
-            for q in 0..<cols { p[cs[q]] += v[q] }
-          } else {
-            for q in 0..<cols { p[cs[q]] = v[q] }
+          for run in 0..<runs {
+            let q = runStarts[run]
+            Self.storeRun(v + q, p + cs[q], count: runStarts[run &+ 1] &- q, accumulate: accumulate)
           }
         }
       }
@@ -315,22 +328,30 @@ struct OutputMatrix {
     let first = base + rowOffsets![row], second = base + rowOffsets![row &+ min(split, mr &- 1)]
     for q in 0..<cols {
       let v = transposed + q &* 8
-      Self.storeShort(v, first + cs[q], count: split, accumulate: accumulate)
-      if split < mr { Self.storeShort(v + split, second + cs[q], count: mr &- split, accumulate: accumulate) }
+      Self.storeRun(v, first + cs[q], count: split, accumulate: accumulate)
+      if split < mr { Self.storeRun(v + split, second + cs[q], count: mr &- split, accumulate: accumulate) }
     }
   }
 
-  /// Stores (or adds) up to six adjacent floats: four as a vector, the rest one by one. Written out, not as a
-  /// loop, which the compiler would turn into masked vector stores (microcoded and slow on AMD cores).
+  /// Stores (or adds) `count` adjacent floats: eights and a four as vectors, the rest one by one. Written
+  /// out, not as a loop, which the compiler would turn into masked vector stores (microcoded and slow on AMD
+  /// cores).
   @inline(__always)
-  private static func storeShort(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool) {
+  private static func storeRun(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool) {
     @inline(__always) func one(_ i: Int) { if accumulate { dst[i] += src[i] } else { dst[i] = src[i] } }
+    let from = UnsafeRawPointer(src), to = UnsafeMutableRawPointer(dst)
     var i = 0
-    if count >= 4 {
-      var v = UnsafeRawPointer(src).loadUnaligned(as: SIMD4<Float>.self)
-      if accumulate { v += UnsafeRawPointer(dst).loadUnaligned(as: SIMD4<Float>.self) }
-      UnsafeMutableRawPointer(dst).storeBytes(of: v, as: SIMD4<Float>.self)
-      i = 4
+    while i &+ 8 <= count {
+      var v = from.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+      if accumulate { v += UnsafeRawPointer(to).loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) }
+      to.storeBytes(of: v, toByteOffset: i &* 4, as: SIMD8<Float>.self)
+      i &+= 8
+    }
+    if i &+ 4 <= count {
+      var v = from.loadUnaligned(fromByteOffset: i &* 4, as: SIMD4<Float>.self)
+      if accumulate { v += UnsafeRawPointer(to).loadUnaligned(fromByteOffset: i &* 4, as: SIMD4<Float>.self) }
+      to.storeBytes(of: v, toByteOffset: i &* 4, as: SIMD4<Float>.self)
+      i &+= 4
     }
     switch count &- i {
     case 3: one(i); one(i &+ 1); one(i &+ 2)
@@ -339,4 +360,5 @@ struct OutputMatrix {
     default: break
     }
   }
+
 }

@@ -22,6 +22,8 @@ struct GEMMPlan: Equatable {
   let sharesB: Bool
   /// Floats of C one column chunk of a tile may cover (see ``chunkCols(rows:)``).
   let cBlockFloats: Int
+  /// Columns that must stay in one tile (``GEMMSpec/scatterColumns``); 1 when any cut will do.
+  let columnGroup: Int
 
   /// Narrowest column chunk: A is packed again for every chunk, so chunks stay wide enough for that
   /// copy to cost about a percent.
@@ -34,8 +36,12 @@ struct GEMMPlan: Equatable {
   /// B micro-panels packed by one task of the shared packing pass.
   static let packTaskPanels = 16
 
-  init(batch: Int, m: Int, n: Int, k: Int, bMatrices: Int = 1, blocking: GEMMBlocking) {
+  /// With `columnGroup`, C's elements add into shared outputs: each tile takes all rows and whole groups
+  /// of columns, and the number of tiles follows from `blocking.maxTiles`, which no thread count changes.
+  init(batch: Int, m: Int, n: Int, k: Int, bMatrices: Int = 1, blocking: GEMMBlocking, columnGroup: Int? = nil) {
     let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
+    precondition(columnGroup.map { $0 > 0 && n % $0 == 0 } ?? true, "GEMM: column group does not divide n (\(n))")
+    self.columnGroup = columnGroup ?? 1
     self.batch = batch
     self.m = m
     self.n = n
@@ -50,6 +56,10 @@ struct GEMMPlan: Equatable {
     let flops = 2 * m * n * k
     let wanted = min(blocking.maxTiles, max(1, batch * flops / max(1, blocking.minTileFlops)))
     let perMatrix = (wanted + batch - 1) / batch
+    if let group = columnGroup {
+      (mTiles, nTiles, sharesB) = (1, min(n / group, perMatrix), false)
+      return
+    }
     let sharedFloats = bMatrices * k * panelsN * nr
     if sharedFloats <= blocking.sharedBMaxFloats {
       let (mt, nt) = Self.split(perMatrix: perMatrix, panelsM: panelsM, panelsN: panelsN, nMin: 1,
@@ -106,6 +116,10 @@ struct GEMMPlan: Equatable {
     let tj = index % nTiles
     let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
     let rows = min(m, ti * panelsM / mTiles * mr)..<min(m, (ti + 1) * panelsM / mTiles * mr)
+    if columnGroup > 1 {
+      let groups = n / columnGroup
+      return (q, rows, (tj * groups / nTiles * columnGroup)..<((tj + 1) * groups / nTiles * columnGroup))
+    }
     let cols = min(n, tj * panelsN / nTiles * nr)..<min(n, (tj + 1) * panelsN / nTiles * nr)
     return (q, rows, cols)
   }
@@ -165,7 +179,9 @@ struct GEMMPlan: Equatable {
   /// zero when B is shared.
   var bScratchFloats: Int {
     if sharesB { return 0 }
-    let tilePanelsN = (panelsN + nTiles - 1) / nTiles
+    let groups = n / columnGroup
+    let tileCols = (groups + nTiles - 1) / nTiles * columnGroup
+    let tilePanelsN = columnGroup > 1 ? (tileCols + F32GEMMTile.cols - 1) / F32GEMMTile.cols : (panelsN + nTiles - 1) / nTiles
     return roundUp16(tilePanelsN * F32GEMMTile.cols * maxBlockDepth)
   }
 

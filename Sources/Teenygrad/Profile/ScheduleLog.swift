@@ -72,6 +72,16 @@ enum ScheduleLog {
     }())
   }
 
+  /// Logs a GEMM that now adds its C straight into the window sum that read it.
+  static func scatter(_ g: Kernel, into sum: Kernel) {
+    DebugLog.print(3, {
+      guard let s = g.gemm else { return "" }
+      let plan = GEMMPlan(batch: s.batch, m: s.m, n: s.n, k: s.k, blocking: .default, columnGroup: s.scatterColumns)
+      return "schedule: \(g.name) adds into \(sum.name) -> buffer \(g.output) (columns in groups of "
+        + "\(s.scatterColumns ?? s.n), tiles \(plan.tileCount))"
+    }())
+  }
+
   /// Logs a reduce that stays a reduce although it multiplies two loads.
   static func noGEMM(_ k: Kernel, reason: String) {
     DebugLog.print(3, "schedule: no GEMM for \(k.name): \(reason)")

@@ -17,12 +17,18 @@ enum GEMMKernel {
                 cRowOffsets: cRows, cColOffsets: cCols, maxUnits: 4 * pool.threadCount,
                 parallel: { count, body in pool.parallelFor(count, body) })
             }
+            // A product fused with its col2im adds into a zeroed output, tiled the same at every thread count.
+            if spec.scatterColumns != nil {
+              let out = buffers[kernel.output]
+              out.floats.update(repeating: 0, count: out.count)
+            }
             let tiles = GEMM.sgemm(
               batch: spec.batch, m: spec.m, n: spec.n, k: spec.k, a: aMatrix, aBatchStride: spec.a.batchStride,
               b: bMatrix, bBatchStride: spec.b.batchStride,
               c: buffers[kernel.output].floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride,
-              cRowOffsets: cRows, cColOffsets: cCols, accumulate: false,
-              blocking: .forThreads(pool.threadCount), parallel: { count, body in pool.parallelFor(count, body) })
+              cRowOffsets: cRows, cColOffsets: cCols, accumulate: spec.scatterColumns != nil,
+              blocking: spec.scatterColumns == nil ? .forThreads(pool.threadCount) : .default,
+              columnGroup: spec.scatterColumns, parallel: { count, body in pool.parallelFor(count, body) })
             return Swift.max(tiles, 1)
           }
         }

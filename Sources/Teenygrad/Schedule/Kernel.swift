@@ -95,6 +95,11 @@ struct GEMMSpec: Sendable {
   var cColOffsets: [Int]? = nil
   /// Length of the runs along K in which both operands step one float at a time (1: none).
   var kRun = 1
+  /// Set when C's offset tables send several elements to one output element (a product fused with the
+  /// col2im that sums it, ``ScatterFusion``): the output is zeroed and C adds into it, and tiles cut C's
+  /// columns only at multiples of this count, the same way at every thread count, so each output element
+  /// adds its terms in one fixed order.
+  var scatterColumns: Int? = nil
 
   /// Whether the product runs as blocks of dot products read in place (``DotGEMM``) instead of packed panels.
   var runsAsDotProducts: Bool { DotGEMM.suits(batch: batch, m: m, n: n, k: k, kRun: kRun) }
@@ -142,7 +147,7 @@ struct Kernel: Sendable {
     case .gemm:
       let g = gemm!
       return (g.runsAsDotProducts ? "f32_dot_3x3_avx2 " : "f32_gemm_6x16_avx2 ") + (g.batch > 1 ? "\(g.batch)x" : "")
-        + "\(g.m)x\(g.k)x\(g.n)"
+        + "\(g.m)x\(g.k)x\(g.n)" + (g.scatterColumns == nil ? "" : " +col2im")
     case .reduce:
       let ops = [reduceOp == .max ? "max" : "sum"] + Array(expr.opNames.prefix(3))
       return "R_" + ops.joined(separator: "_") + " \(dims(shape)) -> \(dims(outputShape))"

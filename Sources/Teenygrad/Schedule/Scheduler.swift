@@ -29,6 +29,7 @@ struct Scheduler {
     for b in bases { s.countParents(b) }
     for b in bases { s.forced.insert(ObjectIdentifier(b)) }
     for b in bases { _ = s.materialize(b) }
+    ScatterFusion.fuse(&s.schedule, kept: Set(bases.compactMap { s.bufferIndex[ObjectIdentifier($0)] }))
     return s.schedule
   }
 
