@@ -47,12 +47,13 @@ public class LAMB: Optimizer {
   /// by `1 - b^t`, give `up = m̂ / (√v̂ + eps) + weightDecay * p`; then `p = p - lr * r * up` with the trust ratio
   /// `r` (one for Adam).
   public func step() {
-    t.assign(t + 1).realize()
+    // The step count is realized with the parameters: the bias corrections read `t + 1` in that schedule.
+    t.assign(t + 1)
     // b^t as exp(t * ln b), the form teenygrad uses for a constant base.
     let b1Power = (t * Float(Foundation.log(Double(b1)))).exp()
     let b2Power = (t * Float(Foundation.log(Double(b2)))).exp()
     // teenygrad realizes each gradient and moment as it goes; the values are the same when the moments are
-    // realized with the parameters instead, in one schedule, and the step then costs three schedules.
+    // realized with the parameters instead, in one schedule, and the step then costs two schedules.
     let grads = tensors.gradients()
     for (i, param) in tensors.params.enumerated() {
       let g = grads[i]
