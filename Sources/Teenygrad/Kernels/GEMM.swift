@@ -120,9 +120,52 @@ enum GEMM {
     var start = cols.lowerBound
     while start < cols.upperBound {
       let chunk = start..<min(cols.upperBound, start &+ chunkCols)
-      runChunk(batch: q, rows: rows, cols: chunk, plan: plan, operands: operands, sharedA: sharedA,
-               sharedB: sharedB, scratch: scratch)
+      if plan.columnGroup > 1 {
+        runScatterChunk(rows: rows, cols: chunk, plan: plan, operands: operands, sharedA: sharedA,
+                        sharedB: sharedB, scratch: scratch)
+      } else {
+        runChunk(batch: q, rows: rows, cols: chunk, plan: plan, operands: operands, sharedA: sharedA,
+                 sharedB: sharedB, scratch: scratch)
+      }
       start = chunk.upperBound
+    }
+  }
+
+  /// A chunk of a product whose C adds into shared outputs (``GEMMPlan/columnGroup``): C goes to a local block
+  /// with plain stores first, then is added into the output row by row, each run of adjacent output places as
+  /// vectors. Rows that add into overlapping places (a window's next position) are then a whole chunk apart,
+  /// so no load waits for an overlapping store still in flight, as it would tile by tile.
+  private static func runScatterChunk(
+    rows: Range<Int>, cols: Range<Int>, plan: GEMMPlan, operands: Operands,
+    sharedA: UnsafeMutablePointer<Float>?, sharedB: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>
+  ) {
+    let block = scratch + (plan.scratchFloats &- plan.scatterBlockFloats)
+    let width = cols.count
+    var local = operands
+    // The block holds C[rows, cols]: element (i, j) at (i - rows.lowerBound) * width + (j - cols.lowerBound).
+    local.c = OutputMatrix(base: block - (rows.lowerBound &* width &+ cols.lowerBound), ldc: width,
+                           rowOffsets: nil, colOffsets: nil)
+    local.accumulate = false
+    runChunk(batch: 0, rows: rows, cols: cols, plan: plan, operands: local, sharedA: sharedA, sharedB: sharedB,
+             scratch: scratch)
+    let out = operands.c
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: width &+ 1) { starts in
+      let runStarts = starts.baseAddress!
+      var runs = 0
+      for j in 0..<width where j == 0 || out.offset(row: rows.lowerBound, col: cols.lowerBound &+ j)
+        != out.offset(row: rows.lowerBound, col: cols.lowerBound &+ j &- 1) &+ 1 {
+        runStarts[runs] = j
+        runs &+= 1
+      }
+      runStarts[runs] = width
+      for i in rows {
+        let source = block + (i &- rows.lowerBound) &* width
+        for run in 0..<runs {
+          let j = runStarts[run]
+          OutputMatrix.storeRun(source + j, out.base + out.offset(row: i, col: cols.lowerBound &+ j),
+                                count: runStarts[run &+ 1] &- j, accumulate: true)
+        }
+      }
     }
   }
 
@@ -280,11 +323,7 @@ struct OutputMatrix {
           runs &+= 1
         }
         runStarts[runs] = cols
-        for step in 0..<rows {
-          // Rows in the order 0, 3, 1, 4, 2, 5 when accumulating: neighbouring rows often add into
-          // overlapping places (a window's next position), and a load that overlaps a store still in
-          // flight waits for it.
-          let r = accumulate && rows == mr ? (step & 1) &* 3 &+ (step >> 1) : step
+        for r in 0..<rows {
           let p = base + (rowOffsets.map { $0[row &+ r] } ?? (row &+ r) &* ldc), v = t + r &* nr
           for run in 0..<runs {
             let q = runStarts[run]
@@ -337,7 +376,7 @@ struct OutputMatrix {
   /// out, not as a loop, which the compiler would turn into masked vector stores (microcoded and slow on AMD
   /// cores).
   @inline(__always)
-  private static func storeRun(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool) {
+  static func storeRun(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool) {
     @inline(__always) func one(_ i: Int) { if accumulate { dst[i] += src[i] } else { dst[i] = src[i] } }
     let from = UnsafeRawPointer(src), to = UnsafeMutableRawPointer(dst)
     var i = 0

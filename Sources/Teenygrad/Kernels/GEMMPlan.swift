@@ -185,12 +185,16 @@ struct GEMMPlan: Equatable {
     return roundUp16(tilePanelsN * F32GEMMTile.cols * maxBlockDepth)
   }
 
-  /// Floats of packing scratch one tile needs: its B block unless shared, then its largest A block.
+  /// Floats of scratch one tile needs: its B block unless shared, then its largest A block, then for a
+  /// scatter product its local C block.
   var scratchFloats: Int {
     let tilePanelsM = (panelsM + mTiles - 1) / mTiles
     let blockPanelsM = min(mcPanels, tilePanelsM)
-    return bScratchFloats + roundUp16(blockPanelsM * F32GEMMTile.rows * maxBlockDepth)
+    return bScratchFloats + roundUp16(blockPanelsM * F32GEMMTile.rows * maxBlockDepth) + scatterBlockFloats
   }
+
+  /// Floats of a scatter product's local C block (all rows by one column chunk); zero for other products.
+  var scatterBlockFloats: Int { columnGroup > 1 ? roundUp16(m * chunkCols(rows: m)) : 0 }
 
   private var maxBlockDepth: Int { (k + kBlocks - 1) / kBlocks }
 
