@@ -78,6 +78,49 @@ struct ScatterFusionTests {
     }
   }
 
+  /// Strided, dilated and padded windows change the window sum's views (and may keep it out of the fusion);
+  /// the input gradient stays right either way.
+  @Test("input gradients of strided, dilated and padded convolutions match float64",
+        arguments: [(1, 1, 0), (2, 1, 1), (1, 2, 0), (2, 2, 2), (1, 1, 1)])
+  func windowVariantsMatchReference(variant: (Int, Int, Int)) {
+    let (stride, dilation, padding) = variant
+    let (batch, channels, outputs, size, k) = (3, 4, 5, 12, 3)
+    let span = dilation * (k - 1) + 1
+    let out = (size + 2 * padding - span) / stride + 1
+    var random = ScatterTestRandom(state: UInt64(100 * stride + 10 * dilation + padding))
+    let x = random.floats(batch * channels * size * size)
+    let w = random.floats(outputs * channels * k * k)
+    let g = random.floats(batch * outputs * out * out)
+    let xt = Tensor(x, shape: [batch, channels, size, size], requiresGrad: true)
+    let y = xt.conv2d(Tensor(w, shape: [outputs, channels, k, k]), stride: [stride], dilation: [dilation],
+                      padding: [padding])
+    #expect(y.shape == [batch, outputs, out, out])
+    _ = (y * Tensor(g, shape: [batch, outputs, out, out])).sum().backward()
+    let values = xt.grad!.toArray()
+    var reference = [Double](repeating: 0, count: x.count)
+    for n in 0..<batch {
+      for o in 0..<outputs {
+        for oy in 0..<out {
+          for ox in 0..<out {
+            let grad = Double(g[((n * outputs + o) * out + oy) * out + ox])
+            for c in 0..<channels {
+              for ky in 0..<k {
+                for kx in 0..<k {
+                  let py = oy * stride + ky * dilation - padding, px = ox * stride + kx * dilation - padding
+                  guard py >= 0, py < size, px >= 0, px < size else { continue }
+                  reference[((n * channels + c) * size + py) * size + px] +=
+                    grad * Double(w[((o * channels + c) * k + ky) * k + kx])
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    let worst = zip(values, reference).map { abs(Double($0) - $1) }.max() ?? 0
+    #expect(worst < 1e-4, "stride \(stride) dilation \(dilation) padding \(padding): max error \(worst)")
+  }
+
   @Test("a sum that reads product elements twice, or a product asked for itself, keeps its own kernel")
   func sumsThatAreNotWindowSumsStaySeparate() {
     var random = ScatterTestRandom(state: 5)
