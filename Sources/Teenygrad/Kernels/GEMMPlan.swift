@@ -1,8 +1,9 @@
 /// How one (batched) product is cut into independent tiles of C and blocks of K.
 ///
 /// Everything here follows from the shapes and the ``GEMMBlocking`` alone, never from the thread count.
-/// A tile covers whole 6-row and 16-column micro-panels of one batch entry and runs the full K loop, so
-/// each element of C sums its products in the same order whoever computes it.
+/// A tile covers whole 6-row and 16-column micro-panels of one batch entry (or, for a product whose C adds
+/// into shared outputs, every row and whole column groups) and runs the full K loop, so each element of C
+/// sums its products in the same order whoever computes it.
 ///
 /// When several tiles read the same B, B is packed once into shared scratch by a first parallel pass
 /// (`sharesB`), and tiles then split M only, so nothing is packed twice. Otherwise each tile packs its
@@ -179,10 +180,12 @@ struct GEMMPlan: Equatable {
   /// zero when B is shared.
   var bScratchFloats: Int {
     if sharesB { return 0 }
-    let groups = n / columnGroup
-    let tileCols = (groups + nTiles - 1) / nTiles * columnGroup
-    let tilePanelsN = columnGroup > 1 ? (tileCols + F32GEMMTile.cols - 1) / F32GEMMTile.cols : (panelsN + nTiles - 1) / nTiles
-    return roundUp16(tilePanelsN * F32GEMMTile.cols * maxBlockDepth)
+    let nr = F32GEMMTile.cols
+    // A scatter tile takes whole column groups, which need not end on a micro-panel.
+    let tilePanelsN = columnGroup > 1
+      ? ((n / columnGroup + nTiles - 1) / nTiles * columnGroup + nr - 1) / nr
+      : (panelsN + nTiles - 1) / nTiles
+    return roundUp16(tilePanelsN * nr * maxBlockDepth)
   }
 
   /// Floats of scratch one tile needs: its B block unless shared, then its largest A block, then for a

@@ -17,7 +17,8 @@ enum GEMMKernel {
                 cRowOffsets: cRows, cColOffsets: cCols, maxUnits: 4 * pool.threadCount,
                 parallel: { count, body in pool.parallelFor(count, body) })
             }
-            // A product fused with its col2im adds into a zeroed output, tiled the same at every thread count.
+            // A product fused with its col2im adds into a zeroed output (its tiles are cut the same at every
+            // thread count: see GEMMPlan).
             if spec.scatterColumns != nil {
               let out = buffers[kernel.output]
               out.floats.update(repeating: 0, count: out.count)
@@ -27,8 +28,7 @@ enum GEMMKernel {
               b: bMatrix, bBatchStride: spec.b.batchStride,
               c: buffers[kernel.output].floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride,
               cRowOffsets: cRows, cColOffsets: cCols, accumulate: spec.scatterColumns != nil,
-              blocking: spec.scatterColumns == nil ? .forThreads(pool.threadCount) : .default,
-              columnGroup: spec.scatterColumns, parallel: { count, body in pool.parallelFor(count, body) })
+              blocking: .forThreads(pool.threadCount), columnGroup: spec.scatterColumns, parallel: { count, body in pool.parallelFor(count, body) })
             return Swift.max(tiles, 1)
           }
         }
