@@ -26,11 +26,14 @@ struct ScatterFusionTests {
     return xt.grad!
   }
 
-  @Test("conv's input gradient adds C into the image: float64 values, the same bits at 1, 2 and 3 threads")
-  func convInputGradientMatchesReferenceAtAnyThreadCount() {
-    let (batch, channels, outputs, size) = (24, 8, 32, 13)
+  /// TinyConvNet's conv2 (C's columns are images) and a one-channel conv like the convnet's conv1 (C's rows
+  /// are images, so the product runs transposed).
+  @Test("conv's input gradient adds C into the image: float64 values, the same bits at 1, 2 and 3 threads",
+        arguments: [(24, 8, 32, 13), (12, 1, 32, 28)])
+  func convInputGradientMatchesReferenceAtAnyThreadCount(shape: (Int, Int, Int, Int)) {
+    let (batch, channels, outputs, size) = shape
     let out = size - 2
-    var random = ScatterTestRandom(state: 11)
+    var random = ScatterTestRandom(state: UInt64(11 + channels))
     let x = random.floats(batch * channels * size * size)
     let w = random.floats(outputs * channels * 9)
     let g = random.floats(batch * outputs * out * out)
@@ -42,7 +45,7 @@ struct ScatterFusionTests {
     #expect(fused.first?.gemm?.scatterColumns == out * out, "one image's columns stay together")
     if let spec = fused.first?.gemm {
       let plan = GEMMPlan(batch: 1, m: spec.m, n: spec.n, k: spec.k, blocking: .default, columnGroup: spec.scatterColumns)
-      #expect(plan.tileCount > 2, "several tiles add into the image")
+      #expect(plan.tileCount > 1, "several tiles add into the image")
     }
     #expect(!kernels.contains { ScatterFusion.summedBuffer($0) != nil }, "no window sum is left")
 

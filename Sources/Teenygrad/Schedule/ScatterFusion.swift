@@ -18,8 +18,11 @@ enum ScatterFusion {
     var rowOffsets: [Int]
     /// Per column of C, the column part of its output offset.
     var colOffsets: [Int]
-    /// Columns per group: groups add into disjoint ranges of the output.
+    /// Columns per group (of the transposed product's columns, C's rows, when `transposed`): groups add
+    /// into disjoint ranges of the output.
     var columnGroup: Int
+    /// Whether C's rows, not its columns, split into more groups: the product then runs as Cᵀ = Bᵀ Aᵀ.
+    var transposed: Bool
   }
 
   /// Most (output element, input) pairs a fusion check walks: the check runs once per distinct pair of
@@ -44,9 +47,13 @@ enum ScatterFusion {
       else { continue }
       var fused = schedule.kernels[g]
       fused.output = sum.output
-      fused.gemm!.cRowOffsets = scatter.rowOffsets
-      fused.gemm!.cColOffsets = scatter.colOffsets
-      fused.gemm!.scatterColumns = scatter.columnGroup
+      // Tiles cut C's columns only: when its rows are what split into disjoint groups (an image per group
+      // of rows), the product runs transposed.
+      var gemm = scatter.transposed ? spec.transposed : spec
+      gemm.cRowOffsets = scatter.transposed ? scatter.colOffsets : scatter.rowOffsets
+      gemm.cColOffsets = scatter.transposed ? scatter.rowOffsets : scatter.colOffsets
+      gemm.scatterColumns = scatter.columnGroup
+      fused.gemm = gemm
       ScheduleLog.scatter(fused, into: sum)
       schedule.kernels[index] = fused
       schedule.kernels.remove(at: g)
@@ -115,7 +122,12 @@ enum ScatterFusion {
       }
     }
     guard separable else { return nil }
-    return Scatter(rowOffsets: rows, colOffsets: cols, columnGroup: columnGroup(rows: rows, cols: cols))
+    // Tiles are groups: a product that cuts into one group only would run on one thread.
+    let colGroup = columnGroup(rows: rows, cols: cols), rowGroup = columnGroup(rows: cols, cols: rows)
+    guard n / colGroup > 1 || m / rowGroup > 1 else { return nil }
+    let transposed = m / rowGroup > n / colGroup
+    return Scatter(rowOffsets: rows, colOffsets: cols, columnGroup: transposed ? rowGroup : colGroup,
+                   transposed: transposed)
   }
 
   /// Per product element, the output element it is added into (as a flat index), walking every view of
