@@ -151,13 +151,10 @@ enum GEMM {
     let out = operands.c
     withUnsafeTemporaryAllocation(of: Int.self, capacity: width &+ 1) { starts in
       let runStarts = starts.baseAddress!
-      var runs = 0
-      for j in 0..<width where j == 0 || out.offset(row: rows.lowerBound, col: cols.lowerBound &+ j)
-        != out.offset(row: rows.lowerBound, col: cols.lowerBound &+ j &- 1) &+ 1 {
-        runStarts[runs] = j
-        runs &+= 1
+      // C's offsets are a row part plus a column part, so one row's runs are every row's.
+      let runs = OutputMatrix.adjacentRuns(width, into: runStarts) {
+        out.offset(row: rows.lowerBound, col: cols.lowerBound &+ $0)
       }
-      runStarts[runs] = width
       for i in rows {
         let source = block + (i &- rows.lowerBound) &* width
         for run in 0..<runs {
@@ -317,12 +314,7 @@ struct OutputMatrix {
         }
         // Row by row, each run of adjacent columns as vectors.
         let runStarts = cs + nr
-        var runs = 0
-        for q in 0..<cols where q == 0 || cs[q] != cs[q &- 1] &+ 1 {
-          runStarts[runs] = q
-          runs &+= 1
-        }
-        runStarts[runs] = cols
+        let runs = Self.adjacentRuns(cols, into: runStarts) { cs[$0] }
         for r in 0..<rows {
           let p = base + (rowOffsets.map { $0[row &+ r] } ?? (row &+ r) &* ldc), v = t + r &* nr
           for run in 0..<runs {
@@ -370,6 +362,24 @@ struct OutputMatrix {
       Self.storeRun(v, first + cs[q], count: split, accumulate: accumulate)
       if split < mr { Self.storeRun(v + split, second + cs[q], count: mr &- split, accumulate: accumulate) }
     }
+  }
+
+  /// Cuts columns `0 ..< count` into runs whose offsets are adjacent: writes each run's first column to
+  /// `starts`, then `count`; returns the number of runs.
+  @inline(__always)
+  static func adjacentRuns(_ count: Int, into starts: UnsafeMutablePointer<Int>, offset: (Int) -> Int) -> Int {
+    var runs = 0
+    var previous = 0
+    for j in 0..<count {
+      let o = offset(j)
+      if j == 0 || o != previous &+ 1 {
+        starts[runs] = j
+        runs &+= 1
+      }
+      previous = o
+    }
+    starts[runs] = count
+    return runs
   }
 
   /// Stores (or adds) `count` adjacent floats: eights and a four as vectors, the rest one by one. Written

@@ -28,7 +28,8 @@ enum GEMMKernel {
               b: bMatrix, bBatchStride: spec.b.batchStride,
               c: buffers[kernel.output].floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride,
               cRowOffsets: cRows, cColOffsets: cCols, accumulate: spec.scatterColumns != nil,
-              blocking: .forThreads(pool.threadCount), columnGroup: spec.scatterColumns, parallel: { count, body in pool.parallelFor(count, body) })
+              blocking: .forThreads(pool.threadCount), columnGroup: spec.scatterColumns,
+              parallel: { count, body in pool.parallelFor(count, body) })
             return Swift.max(tiles, 1)
           }
         }

@@ -104,16 +104,15 @@ struct GEMMSpec: Sendable {
   /// Whether the product runs as blocks of dot products read in place (``DotGEMM``) instead of packed panels.
   var runsAsDotProducts: Bool { DotGEMM.suits(batch: batch, m: m, n: n, k: k, kRun: kRun) }
 
-  /// The same products as Cᵀ = Bᵀ Aᵀ: operands swapped and read transposed, C's row and column offsets
-  /// swapped (C must be written through tables, or be a single batch entry with `ldc` set again).
-  var transposed: GEMMSpec {
+  /// The operands of Cᵀ = Bᵀ Aᵀ: swapped and read transposed, with M and N swapped. C's layout is left for
+  /// the caller to set.
+  var transposedOperands: GEMMSpec {
     func flipped(_ o: Operand) -> Operand {
       Operand(input: o.input, offset: o.offset, rowStride: o.colStride, colStride: o.rowStride,
               batchStride: o.batchStride, rowOffsets: o.colOffsets, colOffsets: o.rowOffsets)
     }
     var t = self
     (t.m, t.n, t.a, t.b) = (n, m, flipped(b), flipped(a))
-    (t.cRowOffsets, t.cColOffsets) = (cColOffsets, cRowOffsets)
     return t
   }
 }

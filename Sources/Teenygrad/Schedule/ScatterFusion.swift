@@ -14,15 +14,15 @@
 enum ScatterFusion {
   /// How a product's C adds into the summed output.
   struct Scatter {
+    /// Whether C's rows, not its columns, split into more groups: the product then runs as Cᵀ = Bᵀ Aᵀ, since
+    /// tiles cut columns only. The fields below describe the product as it runs.
+    var transposed: Bool
     /// Per row of C, the row part of its output offset.
     var rowOffsets: [Int]
     /// Per column of C, the column part of its output offset.
     var colOffsets: [Int]
-    /// Columns per group (of the transposed product's columns, C's rows, when `transposed`): groups add
-    /// into disjoint ranges of the output.
+    /// Columns per group: groups add into disjoint ranges of the output.
     var columnGroup: Int
-    /// Whether C's rows, not its columns, split into more groups: the product then runs as Cᵀ = Bᵀ Aᵀ.
-    var transposed: Bool
   }
 
   /// Most (output element, input) pairs a fusion check walks: the check runs once per distinct pair of
@@ -47,11 +47,9 @@ enum ScatterFusion {
       else { continue }
       var fused = schedule.kernels[g]
       fused.output = sum.output
-      // Tiles cut C's columns only: when its rows are what split into disjoint groups (an image per group
-      // of rows), the product runs transposed.
-      var gemm = scatter.transposed ? spec.transposed : spec
-      gemm.cRowOffsets = scatter.transposed ? scatter.colOffsets : scatter.rowOffsets
-      gemm.cColOffsets = scatter.transposed ? scatter.rowOffsets : scatter.colOffsets
+      var gemm = scatter.transposed ? spec.transposedOperands : spec
+      gemm.cRowOffsets = scatter.rowOffsets
+      gemm.cColOffsets = scatter.colOffsets
       gemm.scatterColumns = scatter.columnGroup
       fused.gemm = gemm
       ScheduleLog.scatter(fused, into: sum)
@@ -125,9 +123,9 @@ enum ScatterFusion {
     // Tiles are groups: a product that cuts into one group only would run on one thread.
     let colGroup = columnGroup(rows: rows, cols: cols), rowGroup = columnGroup(rows: cols, cols: rows)
     guard n / colGroup > 1 || m / rowGroup > 1 else { return nil }
-    let transposed = m / rowGroup > n / colGroup
-    return Scatter(rowOffsets: rows, colOffsets: cols, columnGroup: transposed ? rowGroup : colGroup,
-                   transposed: transposed)
+    return m / rowGroup > n / colGroup
+      ? Scatter(transposed: true, rowOffsets: cols, colOffsets: rows, columnGroup: rowGroup)
+      : Scatter(transposed: false, rowOffsets: rows, colOffsets: cols, columnGroup: colGroup)
   }
 
   /// Per product element, the output element it is added into (as a flat index), walking every view of
