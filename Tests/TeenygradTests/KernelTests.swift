@@ -155,6 +155,19 @@ struct GEMMMicroKernelTests {
       #expect(worst <= tolerance(depth: depth), "strides (\(aRowStride), \(aStep))")
     }
   }
+
+  @Test("6x16 AVX2 tile reads a row-major B in place", arguments: [0, 1, 9, 40])
+  func unpackedB(depth: Int) {
+    var random = KernelTestRandom(state: UInt64(depth) + 31)
+    let ldb = 43
+    let a = random.floats(max(1, depth * 6)), b = random.floats(max(1, depth * ldb))
+    var fast = [Float](repeating: 0, count: 6 * 16), reference = fast
+    f32_gemm_6x16_avx2(depth: depth, a: a, b: b, bStep: ldb, c: &fast, ldc: 16, rows: 6, cols: 16, accumulate: false)
+    f32_gemm_6x16_reference(depth: depth, a: a, b: b, bStep: ldb, c: &reference, ldc: 16, rows: 6, cols: 16,
+                            accumulate: false)
+    let worst = zip(fast, reference).map { abs($0 - $1) }.max() ?? 0
+    #expect(worst <= tolerance(depth: depth))
+  }
 }
 
 @Suite("GEMM packing")

@@ -1,5 +1,5 @@
 /// Single-precision matrix multiplication: the GotoBLAS/BLIS loop nest around
-/// ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:c:ldc:rows:cols:accumulate:)``.
+/// ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:)``.
 ///
 /// Per tile of C, for each K block: take the tile's packed B block (shared, or packed now), then for
 /// each A block of the tile's rows pack it (L2) and sweep 16-column B micro-panels (L1) against 6-row
@@ -178,21 +178,25 @@ enum GEMM {
     cq.base += q &* operands.cBatchStride
     let packedA = scratch + plan.bScratchFloats
     let blockCount = plan.rowBlockCount(rows)
+    let bq = operands.b(matrix: bMatrix)
+    let bInPlace = sharedB == nil && Self.readsBInPlace(bq, rows: rows.count)
     for kb in 0..<plan.kBlocks {
       let depth = plan.kRange(kb)
-      let packedB: UnsafeMutablePointer<Float>
+      let panels: BPanels
       if let sharedB {
-        packedB = sharedB + plan.sharedBOffset(matrix: bMatrix, kBlock: kb,
-                                               panel: cols.lowerBound / F32GEMMTile.cols)
+        panels = .packed(sharedB + plan.sharedBOffset(matrix: bMatrix, kBlock: kb,
+                                                      panel: cols.lowerBound / F32GEMMTile.cols), depth: depth.count)
+      } else if bInPlace {
+        panels = .inPlace(bq, depth: depth, cols: cols, edgeScratch: scratch)
       } else {
-        packedB = scratch
-        GEMMPacking.packB(operands.b(matrix: bMatrix), row0: depth.lowerBound, depth: depth.count,
-                          col0: cols.lowerBound, cols: cols.count, into: packedB)
+        GEMMPacking.packB(bq, row0: depth.lowerBound, depth: depth.count, col0: cols.lowerBound, cols: cols.count,
+                          into: scratch)
+        panels = .packed(scratch, depth: depth.count)
       }
       let accumulate = operands.accumulate || kb > 0
       if cols.count <= F32GEMMTile.cols && aq.isStrided {
         // One B micro-panel: every A element is used once, so packing A would only add a copy.
-        unpackedAKernel(aq, rows: rows, depth: depth, packedB: packedB, cols: cols,
+        unpackedAKernel(aq, rows: rows, depth: depth, b: panels.panel(0), cols: cols,
                         c: cq, accumulate: accumulate, edgeScratch: packedA)
         continue
       }
@@ -206,16 +210,27 @@ enum GEMM {
           GEMMPacking.packA(aq, row0: blockRows.lowerBound, rows: blockRows.count,
                             col0: depth.lowerBound, depth: depth.count, into: packedA)
         }
-        macroKernel(depth: depth.count, packedA: blockA, rows: blockRows, packedB: packedB, cols: cols,
+        macroKernel(depth: depth.count, packedA: blockA, rows: blockRows, b: panels, cols: cols,
                     c: cq, accumulate: accumulate)
       }
     }
   }
 
-  /// `rows` of C against a single packed B micro-panel, reading whole six-row A panels where they lie;
-  /// only a last partial panel is packed (zero-padded) into `edgeScratch`.
+  /// Most C rows a tile may have for a row-major B to be read where it lies rather than packed: each B
+  /// micro-panel then feeds at most this many rows, too few to pay for the copy.
+  static let inPlaceBMaxRows = 24
+
+  /// Whether a tile with `rows` rows reads B's full micro-panels in place.
+  @inline(__always)
+  static func readsBInPlace(_ b: MatrixOperand, rows: Int) -> Bool {
+    b.isStrided && b.colStride == 1 && rows <= inPlaceBMaxRows
+  }
+
+  /// `rows` of C against a single B micro-panel, reading whole six-row A panels where they lie; only a last
+  /// partial panel is packed (zero-padded) into `edgeScratch`.
   private static func unpackedAKernel(
-    _ a: MatrixOperand, rows: Range<Int>, depth: Range<Int>, packedB: UnsafePointer<Float>, cols: Range<Int>,
+    _ a: MatrixOperand, rows: Range<Int>, depth: Range<Int>, b: (base: UnsafePointer<Float>, step: Int),
+    cols: Range<Int>,
     c: OutputMatrix, accumulate: Bool, edgeScratch: UnsafeMutablePointer<Float>
   ) {
     let mr = F32GEMMTile.rows
@@ -224,7 +239,7 @@ enum GEMM {
     while i &+ mr <= rows.upperBound {
       c.tile(row: i, col: cols.lowerBound, rows: mr, cols: cols.count, accumulate: accumulate) { out, ldc, acc in
         f32_gemm_6x16_avx2(depth: depth.count, a: column + i &* a.rowStride, aRowStride: a.rowStride,
-                           aStep: a.colStride, b: packedB, c: out, ldc: ldc, rows: mr, cols: cols.count,
+                           aStep: a.colStride, b: b.base, bStep: b.step, c: out, ldc: ldc, rows: mr, cols: cols.count,
                            accumulate: acc)
       }
       i &+= mr
@@ -233,37 +248,39 @@ enum GEMM {
       GEMMPacking.packA(a, row0: i, rows: rows.upperBound &- i, col0: depth.lowerBound, depth: depth.count,
                         into: edgeScratch)
       c.tile(row: i, col: cols.lowerBound, rows: rows.upperBound &- i, cols: cols.count, accumulate: accumulate) { out, ldc, acc in
-        f32_gemm_6x16_avx2(depth: depth.count, a: edgeScratch, b: packedB, c: out, ldc: ldc,
+        f32_gemm_6x16_avx2(depth: depth.count, a: edgeScratch, b: b.base, bStep: b.step, c: out, ldc: ldc,
                            rows: rows.upperBound &- i, cols: cols.count, accumulate: acc)
       }
     }
   }
 
-  /// Every 6 x 16 register tile of one packed A block (C rows `rows`) against one packed B block (C
-  /// columns `cols`).
+  /// Every 6 x 16 register tile of one packed A block (C rows `rows`) against one block of B micro-panels
+  /// (C columns `cols`).
   @inline(__always)
   private static func macroKernel(
-    depth: Int, packedA: UnsafePointer<Float>, rows: Range<Int>, packedB: UnsafePointer<Float>, cols: Range<Int>,
+    depth: Int, packedA: UnsafePointer<Float>, rows: Range<Int>, b: BPanels, cols: Range<Int>,
     c: OutputMatrix, accumulate: Bool
   ) {
     let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
-    let aPanelFloats = mr &* depth, bPanelFloats = nr &* depth
+    let aPanelFloats = mr &* depth
     var j = 0
-    var bPanel = packedB
+    var panelIndex = 0
     while j < cols.count {
       let tileCols = min(nr, cols.count &- j)
+      let bPanel = b.panel(panelIndex)
       var i = 0
       var aPanel = packedA
       while i < rows.count {
-        let a = aPanel, b = bPanel, tileRows = min(mr, rows.count &- i)
+        let a = aPanel, tileRows = min(mr, rows.count &- i)
         c.tile(row: rows.lowerBound &+ i, col: cols.lowerBound &+ j, rows: tileRows, cols: tileCols,
                accumulate: accumulate) { out, ldc, acc in
-          f32_gemm_6x16_avx2(depth: depth, a: a, b: b, c: out, ldc: ldc, rows: tileRows, cols: tileCols, accumulate: acc)
+          f32_gemm_6x16_avx2(depth: depth, a: a, b: bPanel.base, bStep: bPanel.step, c: out, ldc: ldc,
+                             rows: tileRows, cols: tileCols, accumulate: acc)
         }
         aPanel += aPanelFloats
         i &+= mr
       }
-      bPanel += bPanelFloats
+      panelIndex &+= 1
       j &+= nr
     }
   }

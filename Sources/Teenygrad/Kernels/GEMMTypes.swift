@@ -108,3 +108,44 @@ struct GEMMBlocking: Sendable, Equatable {
     return blocking
   }
 }
+
+/// Where the micro-kernel finds the 16-column B micro-panels of one K block: packed one after another, or,
+/// for a row-major B read in place, at B's own columns, with only a last partial panel packed apart.
+struct BPanels {
+  /// Panel 0's first float.
+  var base: UnsafePointer<Float>
+  /// Floats from one panel to the next.
+  var panelStride: Int
+  /// Floats from one k step to the next within a panel.
+  var step: Int
+  /// The index of the panel packed apart, and where it lies (16 floats per k step).
+  var edge: (index: Int, base: UnsafePointer<Float>)?
+
+  /// Panels packed contiguously, `depth` k steps each.
+  static func packed(_ base: UnsafePointer<Float>, depth: Int) -> BPanels {
+    BPanels(base: base, panelStride: depth &* F32GEMMTile.cols, step: F32GEMMTile.cols, edge: nil)
+  }
+
+  /// The panels of B[depth, cols] for a B with unit column stride: full panels where they lie; a last
+  /// partial panel (fewer than 16 columns, which an in-place read would run past) packed into `edgeScratch`.
+  static func inPlace(_ b: MatrixOperand, depth: Range<Int>, cols: Range<Int>,
+                      edgeScratch: UnsafeMutablePointer<Float>) -> BPanels {
+    let nr = F32GEMMTile.cols
+    let origin = b.base + (depth.lowerBound &* b.rowStride &+ cols.lowerBound)
+    var panels = BPanels(base: origin, panelStride: nr, step: b.rowStride, edge: nil)
+    let full = cols.count / nr
+    if full * nr < cols.count {
+      GEMMPacking.packB(b, row0: depth.lowerBound, depth: depth.count, col0: cols.lowerBound &+ full &* nr,
+                        cols: cols.count &- full &* nr, into: edgeScratch)
+      panels.edge = (full, UnsafePointer(edgeScratch))
+    }
+    return panels
+  }
+
+  /// Panel `index`: its first float and its k step.
+  @inline(__always)
+  func panel(_ index: Int) -> (base: UnsafePointer<Float>, step: Int) {
+    if let edge, edge.index == index { return (edge.base, F32GEMMTile.cols) }
+    return (base + index &* panelStride, step)
+  }
+}

@@ -7,15 +7,16 @@ enum F32GEMMTile {
 
 /// C[0..<rows, 0..<cols] (=|+=) A * B for one 6 x 16 tile, with AVX2 FMA.
 ///
-/// `b` is a packed B micro-panel (depth x 16), zero-padded past the valid columns. A's element (r, p)
+/// `b` is a B micro-panel: 16 floats per k step, `bStep` floats apart (16 when packed, zero-padded past
+/// the valid columns; a row-major B's row stride when read in place, all 16 columns valid). A's element (r, p)
 /// is read at `a[r * aRowStride + p * aStep]`: a packed A micro-panel has strides (1, 6) and is
 /// zero-padded past the valid rows; an unpacked row-major or column-major A can be read in place when
 /// all six rows exist. The loop is the same for edge tiles; only the write-back looks at `rows` and
 /// `cols`. C rows are `ldc` apart.
 func f32_gemm_6x16_avx2(
   depth: Int, a: UnsafePointer<Float>, aRowStride: Int = 1, aStep: Int = F32GEMMTile.rows,
-  b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
-  accumulate: Bool
+  b: UnsafePointer<Float>, bStep: Int = F32GEMMTile.cols, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
+  cols: Int, accumulate: Bool
 ) {
   var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
   var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
@@ -26,6 +27,7 @@ func f32_gemm_6x16_avx2(
   // Rows 0-2 hang off `pa`, rows 3-5 off `pa3`, each at 0, 1 or 2 row strides.
   let rowBytes = aRowStride &* 4
   let stepBytes = aStep &* 4
+  let bStepBytes = bStep &* 4
   var pa = UnsafeRawPointer(a)
   var pa3 = pa + 3 &* rowBytes
   var pb = UnsafeRawPointer(b)
@@ -53,7 +55,7 @@ func f32_gemm_6x16_avx2(
     c51 = c51.addingProduct(av, b1)
     pa += stepBytes
     pa3 += stepBytes
-    pb += 64
+    pb += bStepBytes
     remaining &-= 1
   }
   if rows == 6 && cols == 16 {

@@ -1,16 +1,15 @@
-/// Scalar twin of ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:c:ldc:rows:cols:accumulate:)``:
+/// Scalar twin of ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:)``:
 /// the same inputs and contract, one multiply-add at a time. It is the test oracle, not a fast path.
 func f32_gemm_6x16_reference(
   depth: Int, a: UnsafePointer<Float>, aRowStride: Int = 1, aStep: Int = F32GEMMTile.rows,
-  b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
-  accumulate: Bool
+  b: UnsafePointer<Float>, bStep: Int = F32GEMMTile.cols, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
+  cols: Int, accumulate: Bool
 ) {
-  let nr = F32GEMMTile.cols
   for i in 0..<rows {
     for j in 0..<cols {
       var sum: Float = 0
       for p in 0..<depth {
-        sum += a[i * aRowStride + p * aStep] * b[p * nr + j]
+        sum += a[i * aRowStride + p * aStep] * b[p * bStep + j]
       }
       c[i * ldc + j] = accumulate ? c[i * ldc + j] + sum : sum
     }

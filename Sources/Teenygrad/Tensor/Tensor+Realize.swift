@@ -8,7 +8,7 @@ extension Tensor {
 
   /// Realizes several tensors with one schedule, so shared work runs once (teenygrad's `corealize`).
   public static func realizeAll(_ tensors: [Tensor]) {
-    let schedule = Scheduler.schedule(tensors.map(\.lazydata))
+    let schedule = ScheduleCache.schedule(tensors.map(\.lazydata))
     guard !schedule.kernels.isEmpty || !schedule.buffers.isEmpty else { return }
     Profiler.beginRun()
     Executor.run(schedule)

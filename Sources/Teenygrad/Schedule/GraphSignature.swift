@@ -1,0 +1,128 @@
+/// Everything the scheduler reads of the lazy graph above some outputs, written down as integers.
+///
+/// The scheduler's decisions depend on the unrealized bases above the outputs (op, dtype, shape), the views
+/// through which each reads its sources, which sources already hold memory (their dtype, size, and which of
+/// them share one buffer), which bases are the same node, which are outputs, and the runtime's thread count
+/// (GEMM operand copies depend on it). Two graphs with equal ``codes`` therefore get the same kernels; only
+/// the nodes that own or supply the memory differ, and ``nodes`` lists them in the order both walks met them.
+struct GraphSignature {
+  /// The encoding: equal codes, equal schedules.
+  private(set) var codes: [Int] = []
+  /// The bases, numbered in the order the walk finished them (sources first).
+  private(set) var nodes: [LazyBuffer] = []
+  /// The node number of each base.
+  private(set) var number: [ObjectIdentifier: Int] = [:]
+  /// The first node holding each realized buffer.
+  private(set) var holder: [ObjectIdentifier: Int] = [:]
+
+  init(_ outputs: [LazyBuffer]) {
+    codes.reserveCapacity(256)
+    codes.append(Runtime.threads)
+    let numbers = outputs.map { visit($0.base) }
+    codes.append(numbers.count)
+    codes += numbers
+  }
+
+  /// Numbers `base` after its sources and appends its code; returns its number.
+  private mutating func visit(_ base: LazyBuffer) -> Int {
+    if let n = number[ObjectIdentifier(base)] { return n }
+    if let buffer = base.realized {
+      let n = finish(base)
+      let first = holder[ObjectIdentifier(buffer)] ?? n
+      holder[ObjectIdentifier(buffer)] = first
+      put(Self.realizedTag, buffer.dtype.code, buffer.count, first)
+      append(shape: base.shape)
+      return n
+    }
+    let sources = base.srcs.map { visit($0.base) }
+    let n = finish(base)
+    codes.append(Self.lazyTag)
+    append(op: base.op)
+    codes.append(base.dtype.code)
+    append(shape: base.shape)
+    codes.append(sources.count)
+    for (src, source) in zip(base.srcs, sources) {
+      codes.append(source)
+      append(tracker: src.st)
+    }
+    return n
+  }
+
+  private mutating func finish(_ base: LazyBuffer) -> Int {
+    let n = nodes.count
+    nodes.append(base)
+    number[ObjectIdentifier(base)] = n
+    return n
+  }
+
+  /// Appends values without building an array for them.
+  @inline(__always)
+  private mutating func put(_ values: Int...) {
+    for v in values { codes.append(v) }
+  }
+
+  private static let realizedTag = -1
+  private static let lazyTag = -2
+
+  private mutating func append(shape: [Int]) {
+    codes.append(shape.count)
+    codes += shape
+  }
+
+  private mutating func append(tracker: ShapeTracker) {
+    codes.append(tracker.views.count)
+    for view in tracker.views {
+      append(shape: view.shape)
+      codes += view.strides
+      codes.append(view.offset)
+      if let mask = view.mask {
+        codes.append(1)
+        for range in mask { put(range.lowerBound, range.upperBound) }
+      } else {
+        codes.append(0)
+      }
+    }
+  }
+
+  private mutating func append(op: LazyOp) {
+    switch op {
+    case .buffer: codes.append(0)
+    case .const(let value): put(1, Int(value.bitPattern))
+    case .empty: codes.append(2)
+    case .unary(let u):
+      switch u {
+      case .neg: put(3, 0)
+      case .exp2: put(3, 1)
+      case .log2: put(3, 2)
+      case .sin: put(3, 3)
+      case .sqrt: put(3, 4)
+      case .cast(let d): put(3, 5, d.code)
+      }
+    case .binary(let b):
+      switch b {
+      case .add: put(4, 0)
+      case .sub: put(4, 1)
+      case .mul: put(4, 2)
+      case .div: put(4, 3)
+      case .max: put(4, 4)
+      case .cmplt: put(4, 5)
+      }
+    case .ternary(.where): codes.append(5)
+    case .reduce(let r): put(6, r == .sum ? 0 : 1)
+    case .contiguous: codes.append(7)
+    }
+  }
+}
+
+private extension DType {
+  /// A distinct number per dtype.
+  var code: Int {
+    switch self {
+    case .float32: 0
+    case .float16: 1
+    case .int32: 2
+    case .uint8: 3
+    case .bool: 4
+    }
+  }
+}
