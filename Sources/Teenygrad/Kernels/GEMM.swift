@@ -256,6 +256,11 @@ enum GEMM {
 
   /// Every 6 x 16 register tile of one packed A block (C rows `rows`) against one block of B micro-panels
   /// (C columns `cols`).
+  ///
+  /// Tiles go down each B micro-panel's column of tiles, so that the panel stays in L1 while A's panels
+  /// pass. With a shallow K (at most ``rowOrderMaxDepth``) storing C costs more than the multiply-adds, and
+  /// tiles go along each A micro-panel's row instead: C is then written as six sequential streams the
+  /// hardware prefetches, rather than six rows jumping by a panel of rows per tile.
   @inline(__always)
   private static func macroKernel(
     depth: Int, packedA: UnsafePointer<Float>, rows: Range<Int>, b: BPanels, cols: Range<Int>,
@@ -263,27 +268,28 @@ enum GEMM {
   ) {
     let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
     let aPanelFloats = mr &* depth
-    var j = 0
-    var panelIndex = 0
-    while j < cols.count {
-      let tileCols = min(nr, cols.count &- j)
-      let bPanel = b.panel(panelIndex)
-      var i = 0
-      var aPanel = packedA
-      while i < rows.count {
-        let a = aPanel, tileRows = min(mr, rows.count &- i)
-        c.tile(row: rows.lowerBound &+ i, col: cols.lowerBound &+ j, rows: tileRows, cols: tileCols,
-               accumulate: accumulate) { out, ldc, acc in
-          f32_gemm_6x16_avx2(depth: depth, a: a, b: bPanel.base, bStep: bPanel.step, c: out, ldc: ldc,
-                             rows: tileRows, cols: tileCols, accumulate: acc)
-        }
-        aPanel += aPanelFloats
-        i &+= mr
+    @inline(__always) func tile(_ i: Int, _ j: Int) {
+      let a = packedA + (i / mr) &* aPanelFloats, bPanel = b.panel(j / nr)
+      let tileRows = min(mr, rows.count &- i), tileCols = min(nr, cols.count &- j)
+      c.tile(row: rows.lowerBound &+ i, col: cols.lowerBound &+ j, rows: tileRows, cols: tileCols,
+             accumulate: accumulate) { out, ldc, acc in
+        f32_gemm_6x16_avx2(depth: depth, a: a, b: bPanel.base, bStep: bPanel.step, c: out, ldc: ldc,
+                           rows: tileRows, cols: tileCols, accumulate: acc)
       }
-      panelIndex &+= 1
-      j &+= nr
+    }
+    if depth <= rowOrderMaxDepth {
+      for i in stride(from: 0, to: rows.count, by: mr) {
+        for j in stride(from: 0, to: cols.count, by: nr) { tile(i, j) }
+      }
+    } else {
+      for j in stride(from: 0, to: cols.count, by: nr) {
+        for i in stride(from: 0, to: rows.count, by: mr) { tile(i, j) }
+      }
     }
   }
+
+  /// Deepest K block whose tiles run along rows of C (see ``macroKernel(depth:packedA:rows:b:cols:c:accumulate:)``).
+  static let rowOrderMaxDepth = 32
 
   private static func zero(batch: Int, m: Int, n: Int, c: OutputMatrix, cBatchStride: Int) {
     for q in 0..<batch {
