@@ -38,10 +38,17 @@ struct ScatterFusionTests {
     let w = random.floats(outputs * channels * 9)
     let g = random.floats(batch * outputs * out * out)
 
-    let kernels = Scheduler.schedule([Self.inputGradient(x, w, g, batch: batch, channels: channels, outputs: outputs,
-                                                         size: size).lazydata]).kernels
+    let schedule = Scheduler.schedule([Self.inputGradient(x, w, g, batch: batch, channels: channels,
+                                                          outputs: outputs, size: size).lazydata])
+    let kernels = schedule.kernels
     let fused = kernels.filter { $0.gemm?.scatterColumns != nil }
     #expect(fused.count == 1, "kernels: \(kernels.map(\.name))")
+    if let k = fused.first {
+      // The profiler's bytes: the weights and output gradient read, the image written (not the product).
+      let counts = k.inputs.map { schedule.buffers[$0.buffer].count }
+      #expect(k.bytes(inputCounts: counts, outputBufferCount: schedule.buffers[k.output].count)
+                == 4 * (w.count + g.count + x.count))
+    }
     #expect(fused.first?.gemm?.scatterColumns == out * out, "one image's columns stay together")
     if let spec = fused.first?.gemm {
       let plan = GEMMPlan(batch: 1, m: spec.m, n: spec.n, k: spec.k, blocking: .default, columnGroup: spec.scatterColumns)

@@ -128,7 +128,8 @@ enum Profiler {
     let mode = mode.load(ordering: .relaxed)
     let debug = EnvironmentFlags.debug
     guard debug >= 1 || mode != 0 else { return }
-    let bytes = kernel.bytes(inputCounts: kernel.inputs.map { buffers[$0.buffer].count })
+    let bytes = kernel.bytes(inputCounts: kernel.inputs.map { buffers[$0.buffer].count },
+                             outputBufferCount: buffers[kernel.output].count)
     var record = KernelRecord(run: 0, name: kernel.name, kind: kernel.kind, shape: kernel.shape, tiles: tiles,
                               threads: threads, startNs: start, durationNs: Swift.max(end - start, 1),
                               flops: kernel.flops, bytes: bytes)

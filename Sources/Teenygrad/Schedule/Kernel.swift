@@ -144,8 +144,9 @@ struct Kernel: Sendable {
   }
 
   /// Bytes moved: every input element the views can reach once, plus the output.
-  func bytes(inputCounts: [Int]) -> Int {
-    var total = outputCount * outputDType.itemSize
+  func bytes(inputCounts: [Int], outputBufferCount: Int) -> Int {
+    // A GEMM fused with its col2im writes its image, which is smaller than the product.
+    var total = Swift.min(outputCount, outputBufferCount) * outputDType.itemSize
     for (i, input) in inputs.enumerated() {
       total += Swift.min(inputCounts[i], input.st.size) * input.dtype.itemSize
     }
