@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Schedules already built, reused for graphs of the same structure.
 ///
 /// A training loop builds the same graphs every step with new nodes. The first time, ``Scheduler`` runs and
@@ -12,17 +10,9 @@ enum ScheduleCache {
     // Fusion and GEMM decisions are logged while scheduling: at that level, schedule every time.
     if DebugLog.isOn(3) { return Scheduler.schedule(outputs) }
     let signature = GraphSignature(outputs)
-    let template = templates.value(for: signature.codes) {
-      misses.add(1, ordering: .relaxed)
-      return Template(Scheduler.schedule(outputs), signature)
-    }
+    let template = templates.value(for: signature.codes) { Template(Scheduler.schedule(outputs), signature) }
     return template.bound(to: signature.nodes)
   }
-
-  /// Schedules built by the scheduler since the process started (the rest came from templates).
-  static var scheduled: Int { misses.load(ordering: .relaxed) }
-
-  private static let misses = Atomic<Int>(0)
 
   /// Enough for the few graphs a training loop cycles through (step, evaluation, optimizer updates).
   private static let templates = BoundedCache<[Int], Template>(capacity: 64)
