@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 
@@ -527,5 +528,43 @@ struct MicroKernelRegistryTests {
       }
     }
     return (fast, reference)
+  }
+}
+
+@Suite("Vector math")
+struct VectorMathTests {
+  /// Inputs from small angles to the edge of the vector reduction, points next to multiples of π/2, and the
+  /// values that fall back to libm.
+  private static func sinInputs() -> [Float] {
+    var random = KernelTestRandom(state: 77)
+    var xs: [Float] = [0, -0, 1e-30, -1e-8, .pi, -.pi, .pi / 2, 3 * .pi / 2, 100, -7_000, 24_999, -25_000]
+    for scale: Float in [1, 10, 1_000, 25_000] { xs += random.floats(4_000).map { $0 * scale } }
+    for k in -2_000...2_000 { xs += [Float(k) * .pi / 2, (Float(k) * .pi / 2).nextUp, (Float(k) * .pi / 2).nextDown] }
+    return xs + [25_001, -1e6, 3e38, .infinity, -.infinity, .nan]
+  }
+
+  @Test("sin matches a double-precision sin within a few float ulps of 1, with IEEE special values")
+  func sinMatchesDouble() {
+    let xs = Self.sinInputs()
+    var worst: Double = 0
+    var index = 0
+    while index < xs.count {
+      var v = SIMD8<Float>(repeating: 0)
+      let lanes = Swift.min(8, xs.count - index)
+      for l in 0..<lanes { v[l] = xs[index + l] }
+      let got = VectorMath.sin(v)
+      for l in 0..<lanes {
+        let x = xs[index + l], expected = Foundation.sin(Double(x))
+        if x.isNaN || x.isInfinite {
+          #expect(got[l].isNaN, "sin(\(x)) = \(got[l])")
+        } else {
+          worst = Swift.max(worst, abs(Double(got[l]) - expected))
+          if x == 0 { #expect(got[l] == x && got[l].sign == x.sign, "sin keeps a zero's sign") }
+        }
+      }
+      index += lanes
+    }
+    // A float result is within half an ulp of 1 (6e-8) at best; the reduction adds a few more near zeros.
+    #expect(worst <= 3e-7, "worst error \(worst)")
   }
 }

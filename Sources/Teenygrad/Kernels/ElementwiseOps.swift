@@ -28,7 +28,7 @@ enum ElementwiseOps {
     case .log2:
       for i in 0..<count { d.storeBytes(of: VectorMath.log2(s.loadUnaligned(fromByteOffset: i &* 32, as: V.self)), toByteOffset: i &* 32, as: V.self) }
     case .sin:
-      for i in 0..<n { dst[i] = Foundation.sin(src[i]) }
+      for i in 0..<count { d.storeBytes(of: VectorMath.sin(s.loadUnaligned(fromByteOffset: i &* 32, as: V.self)), toByteOffset: i &* 32, as: V.self) }
     case .cast(let dtype):
       for i in 0..<n { dst[i] = ElementIO.quantize(src[i], to: dtype) }
     }

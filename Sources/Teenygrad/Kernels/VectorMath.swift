@@ -1,3 +1,5 @@
+import Foundation
+
 /// SIMD8 versions of the transcendental ops, accurate to a few ulp, with IEEE special values.
 enum VectorMath {
   typealias V = SIMD8<Float>
@@ -68,5 +70,43 @@ enum VectorMath {
     r = r.replacing(with: V(repeating: .nan), where: x .< 0)
     r = r.replacing(with: x, where: (x .== V(repeating: .infinity)) .| (x .!= x))
     return r
+  }
+
+  /// Largest magnitude ``sin(_:)`` reduces itself; beyond it (and for infinities) a lane falls back to libm.
+  static let sinReductionLimit: Float = 25_000
+
+  /// sin(x): x less the nearest multiple j of π/2 (Cody-Waite, π/2 in three parts, one rounding each with
+  /// FMA), then the sine or cosine polynomial of the quadrant on [-π/4, π/4] (Cephes' single-precision
+  /// coefficients), negated in quadrants 2 and 3. A vector with a lane beyond ``sinReductionLimit`` runs
+  /// through the scalar libm call instead.
+  @inline(__always)
+  static func sin(_ x: V) -> V {
+    let magnitude = unsafeBitCast(unsafeBitCast(x, to: I.self) & I(repeating: 0x7fff_ffff), to: V.self)
+    if any(magnitude .> V(repeating: sinReductionLimit)) {
+      var r = V()
+      for i in 0..<8 { r[i] = Foundation.sin(x[i]) }
+      return r
+    }
+    // Adding 1.5 * 2^23 rounds to the nearest integer held in the low mantissa bits (see exp2).
+    let magic = V(repeating: 12_582_912)
+    let shifted = magic.addingProduct(x, V(repeating: 0.636619772367581343))
+    let j = shifted - magic
+    var r = x.addingProduct(j, V(repeating: -1.5703125))
+    r = r.addingProduct(j, V(repeating: -4.837512969970703125e-4))
+    r = r.addingProduct(j, V(repeating: -7.54978995489188216e-8))
+    let r2 = r * r
+    var sinP = V(repeating: -1.9515295891e-4)
+    sinP = V(repeating: 8.3321608736e-3).addingProduct(sinP, r2)
+    sinP = V(repeating: -1.6666654611e-1).addingProduct(sinP, r2)
+    sinP = r.addingProduct(r * r2, sinP)
+    var cosP = V(repeating: 2.443315711809948e-5)
+    cosP = V(repeating: -1.388731625493765e-3).addingProduct(cosP, r2)
+    cosP = V(repeating: 4.166664568298827e-2).addingProduct(cosP, r2)
+    cosP = (V(repeating: 1) - 0.5 * r2).addingProduct(r2 * r2, cosP)
+    let quadrant = unsafeBitCast(shifted, to: I.self) &- unsafeBitCast(magic, to: I.self)
+    let odd = (quadrant & 1) .!= I(repeating: 0)
+    let value = sinP.replacing(with: cosP, where: odd)
+    let sign = (quadrant & 2) &<< 30
+    return unsafeBitCast(unsafeBitCast(value, to: I.self) ^ sign, to: V.self)
   }
 }
