@@ -45,7 +45,11 @@ final class LazyBuffer {
   /// A buffer holding `values` converted to `dtype`.
   static func fromFloats(_ values: [Float], shape: [Int], dtype: DType) -> LazyBuffer {
     let buffer = Buffer(dtype: dtype, count: values.count)
-    for (i, v) in values.enumerated() { ElementIO.store(buffer.raw, dtype, i, v) }
+    if dtype == .float32 {
+      values.withUnsafeBufferPointer { buffer.floats.update(from: $0.baseAddress!, count: values.count) }
+    } else {
+      for (i, v) in values.enumerated() { ElementIO.store(buffer.raw, dtype, i, v) }
+    }
     return fromBuffer(buffer, shape: shape)
   }
 

@@ -18,8 +18,12 @@ extension Tensor {
   /// Uniform samples in [0, 1).
   public static func rand(_ shape: [Int], requiresGrad: Bool? = nil) -> Tensor {
     let count = shape.reduce(1, *)
-    let values = RandomGenerator.shared.withLock { g in (0..<count).map { _ in g.nextFloat() } }
-    return Tensor(values, shape: shape, requiresGrad: requiresGrad)
+    let buffer = Buffer(dtype: .float32, count: count)
+    let floats = buffer.floats
+    RandomGenerator.shared.withLock { g in
+      for i in 0..<count { floats[i] = g.nextFloat() }
+    }
+    return Tensor(lazy: .fromBuffer(buffer, shape: shape), requiresGrad: requiresGrad)
   }
 
   /// Standard normal samples (Box-Muller over two uniform tensors, as teenygrad).
