@@ -567,4 +567,16 @@ struct VectorMathTests {
     // A float result is within half an ulp of 1 (6e-8) at best; the reduction adds a few more near zeros.
     #expect(worst <= 3e-7, "worst error \(worst)")
   }
+
+  @Test("a lane's sin does not depend on the other lanes (unused lanes past a row's end hold anything)")
+  func sinIsLaneWise() {
+    let plain = SIMD8<Float>(0.3, -1.7, 2.9, 10, -200, 0.001, 3, 1e4)
+    let base = VectorMath.sin(plain)
+    for garbage: Float in [1e9, .infinity, .nan, -3e38] {
+      var mixed = plain
+      mixed[7] = garbage
+      let got = VectorMath.sin(mixed)
+      for lane in 0..<7 { #expect(got[lane].bitPattern == base[lane].bitPattern, "lane \(lane) next to \(garbage)") }
+    }
+  }
 }

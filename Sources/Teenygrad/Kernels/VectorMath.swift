@@ -77,16 +77,10 @@ enum VectorMath {
 
   /// sin(x): x less the nearest multiple j of π/2 (Cody-Waite, π/2 in three parts, one rounding each with
   /// FMA), then the sine or cosine polynomial of the quadrant on [-π/4, π/4] (Cephes' single-precision
-  /// coefficients), negated in quadrants 2 and 3. A vector with a lane beyond ``sinReductionLimit`` runs
-  /// through the scalar libm call instead.
+  /// coefficients), negated in quadrants 2 and 3. Lanes beyond ``sinReductionLimit`` (and infinities) take
+  /// the scalar libm call instead.
   @inline(__always)
   static func sin(_ x: V) -> V {
-    let magnitude = unsafeBitCast(unsafeBitCast(x, to: I.self) & I(repeating: 0x7fff_ffff), to: V.self)
-    if any(magnitude .> V(repeating: sinReductionLimit)) {
-      var r = V()
-      for i in 0..<8 { r[i] = Foundation.sin(x[i]) }
-      return r
-    }
     // Adding 1.5 * 2^23 rounds to the nearest integer held in the low mantissa bits (see exp2).
     let magic = V(repeating: 12_582_912)
     let shifted = magic.addingProduct(x, V(repeating: 0.636619772367581343))
@@ -107,6 +101,13 @@ enum VectorMath {
     let odd = (quadrant & 1) .!= I(repeating: 0)
     let value = sinP.replacing(with: cosP, where: odd)
     let sign = (quadrant & 2) &<< 30
-    return unsafeBitCast(unsafeBitCast(value, to: I.self) ^ sign, to: V.self)
+    var result = unsafeBitCast(unsafeBitCast(value, to: I.self) ^ sign, to: V.self)
+    // Only the lanes that need it go to libm, so each lane's value depends on its own input alone.
+    let magnitude = unsafeBitCast(unsafeBitCast(x, to: I.self) & I(repeating: 0x7fff_ffff), to: V.self)
+    let far = magnitude .> V(repeating: sinReductionLimit)
+    if any(far) {
+      for i in 0..<8 where far[i] { result[i] = Foundation.sin(x[i]) }
+    }
+    return result
   }
 }
