@@ -191,20 +191,40 @@ struct GatherEvaluator: @unchecked Sendable {
     var position: Int
   }
 
-  func run(units: Range<Int>) {
+  /// Inputs whose lanes load once per chunk (see ``Storage/reduceInvariant``).
+  private var invariantCount: Int { storage.reduceInvariant.filter { $0 }.count }
+
+  /// Floats of registers and reduce-invariant lanes at the start of the scratch.
+  private var laneFloats: Int { (program.registerCount + 1 + invariantCount) * chunk }
+
+  /// Ints after them: a chunk's block-row segments (three each), every input's row offsets, lane offsets.
+  private var scratchInts: Int { (3 + Swift.max(1, inputCount)) * (chunk + 1) + chunk }
+
+  /// Floats of scratch ``run(units:scratch:)`` needs (its Ints count two each).
+  var scratchFloats: Int { laneFloats + 2 * scratchInts }
+
+  /// Computes chunks `units`, with `scratch` of ``scratchFloats`` floats to itself.
+  func run(units: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
     let segmentCapacity = chunk + 1
     let inputs = Swift.max(1, inputCount)
-    let regs = UnsafeMutablePointer<Float>.allocate(capacity: (program.registerCount + 1) * chunk)
-    let segments = UnsafeMutablePointer<Segment>.allocate(capacity: segmentCapacity)
-    let rowBases = UnsafeMutablePointer<Int>.allocate(capacity: inputs * segmentCapacity)
-    let offs = UnsafeMutablePointer<Int>.allocate(capacity: chunk)
+    (scratch + laneFloats).withMemoryRebound(to: Int.self, capacity: scratchInts) { ints in
+      let segmentInts = 3 * segmentCapacity
+      ints.withMemoryRebound(to: Segment.self, capacity: segmentCapacity) { segments in
+        run(units: units, regs: scratch, invariantLanes: scratch + (program.registerCount + 1) * chunk,
+            segments: segments, rowBases: ints + segmentInts, offs: ints + segmentInts + inputs * segmentCapacity)
+      }
+    }
+  }
+
+  private func run(units: Range<Int>, regs: UnsafeMutablePointer<Float>, invariantLanes: UnsafeMutablePointer<Float>,
+                   segments: UnsafeMutablePointer<Segment>, rowBases: UnsafeMutablePointer<Int>,
+                   offs: UnsafeMutablePointer<Int>) {
+    let segmentCapacity = chunk + 1
+    let inputs = Swift.max(1, inputCount)
     let kidx = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, kernelRank))
     let outer = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, outerRank))
     let ridx = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, redShape.count))
     let comboOffsets = UnsafeMutablePointer<Int>.allocate(capacity: inputs)
-    // Lanes of the reduce-invariant inputs, loaded at a chunk's first reduce step and read at the others.
-    let invariantCount = storage.reduceInvariant.filter { $0 }.count
-    let invariantLanes = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, invariantCount * chunk))
     // Per input: its buffer for invariant lanes (nil: not invariant), then where this chunk's lanes are.
     let invariant = UnsafeMutablePointer<UnsafeMutablePointer<Float>?>.allocate(capacity: 2 * inputs)
     var next = invariantLanes
@@ -213,8 +233,7 @@ struct GatherEvaluator: @unchecked Sendable {
       if storage.reduceInvariant[i] { next += chunk }
     }
     defer {
-      regs.deallocate(); segments.deallocate(); rowBases.deallocate(); offs.deallocate(); kidx.deallocate()
-      outer.deallocate(); ridx.deallocate(); comboOffsets.deallocate(); invariantLanes.deallocate(); invariant.deallocate()
+      kidx.deallocate(); outer.deallocate(); ridx.deallocate(); comboOffsets.deallocate(); invariant.deallocate()
     }
     let plans = storage.plans
     let acc = regs + program.registerCount * chunk

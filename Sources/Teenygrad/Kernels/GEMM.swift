@@ -40,7 +40,7 @@ enum GEMM {
     // An A broadcast over the batch (conv's weights) is packed once, not once per batch entry.
     let sharedAFloats = batch > 1 && aBatchStride == 0 && plan.panelsM * mr * k <= sharedAMaxFloats
       ? plan.panelsM * mr * k : 0
-    GEMMWorkspace.withWorkspace { workspace in
+    KernelWorkspace.withWorkspace { workspace in
       let shared = plan.sharesB || sharedAFloats > 0
         ? workspace.sharedFloats(count: plan.sharedBFloats + sharedAFloats) : nil
       let sharedB = plan.sharesB ? shared : nil

@@ -21,25 +21,31 @@ enum Executor {
   static func execute(_ kernel: Kernel, buffers: [Buffer], pool: ThreadPool) -> Int {
     if let spec = kernel.gemm { return GEMMKernel.run(kernel, spec, buffers: buffers, pool: pool) }
     let plan = IterationPlan(kernel)
-    if GatherEvaluator.applies(to: kernel, plan: plan) {
-      let gather = GatherEvaluator(kernel: kernel, buffers: buffers)
-      let tiles = Tiler.tiles(units: gather.unitCount, unitCost: gather.unitCost)
-      if tiles.count == 1 { gather.run(units: tiles[0]) } else { pool.parallelFor(tiles.count) { gather.run(units: tiles[$0]) } }
+    return KernelWorkspace.withWorkspace { workspace in
+      if GatherEvaluator.applies(to: kernel, plan: plan) {
+        let gather = GatherEvaluator(kernel: kernel, buffers: buffers)
+        let tiles = Tiler.tiles(units: gather.unitCount, unitCost: gather.unitCost)
+        let floats = gather.scratchFloats
+        if tiles.count == 1 {
+          gather.run(units: tiles[0], scratch: workspace.floats(worker: 0, count: floats))
+        } else {
+          pool.parallelFor(tiles.count) { t, worker in
+            gather.run(units: tiles[t], scratch: workspace.floats(worker: worker, count: floats))
+          }
+        }
+        return tiles.count
+      }
+      let evaluator = ElementwiseEvaluator(kernel: kernel, plan: plan, buffers: buffers)
+      let tiles = Tiler.tiles(units: evaluator.unitCount, unitCost: evaluator.unitCost)
+      let floats = Swift.max(1, evaluator.scratchFloats)
+      if tiles.count == 1 {
+        evaluator.run(units: tiles[0], scratch: workspace.floats(worker: 0, count: floats))
+      } else {
+        pool.parallelFor(tiles.count) { t, worker in
+          evaluator.run(units: tiles[t], scratch: workspace.floats(worker: worker, count: floats))
+        }
+      }
       return tiles.count
     }
-    let evaluator = ElementwiseEvaluator(kernel: kernel, plan: plan, buffers: buffers)
-    let tiles = Tiler.tiles(units: evaluator.unitCount, unitCost: evaluator.unitCost)
-    let perWorker = (evaluator.scratchFloats + 15) & ~15
-    let scratch = UnsafeMutableRawPointer.allocate(byteCount: pool.threadCount * perWorker * 4, alignment: 64)
-    defer { scratch.deallocate() }
-    let floats = scratch.assumingMemoryBound(to: Float.self)
-    if tiles.count == 1 {
-      evaluator.run(units: tiles[0], scratch: floats)
-    } else {
-      pool.parallelFor(tiles.count) { t, worker in
-        evaluator.run(units: tiles[t], scratch: floats + worker * perWorker)
-      }
-    }
-    return tiles.count
   }
 }

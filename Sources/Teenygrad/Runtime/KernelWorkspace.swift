@@ -1,12 +1,14 @@
 import Synchronization
 
-/// Packing scratch for one GEMM call, kept between calls: one 64-byte-aligned float buffer per worker,
-/// plus one shared buffer (slot 0 of the table is the shared one, worker `w` uses slot `w + 1`).
+/// Scratch for one kernel run, kept between runs (a GEMM's packed panels, an elementwise evaluator's
+/// registers): one 64-byte-aligned float buffer per worker, plus one shared buffer (slot 0 of the table is
+/// the shared one, worker `w` uses slot `w + 1`). Kernels thus never allocate memory as they run, which
+/// would cost small kernels system calls and page faults on every call.
 ///
 /// A worker only ever touches its own buffer, and the pool never runs two tiles on the same worker at
 /// once, so the buffers need no lock; the lock guards only the table, which grows when a call brings
 /// a worker index not seen before. The shared buffer is sized before the tiles start.
-final class GEMMWorkspace: Sendable {
+final class KernelWorkspace: Sendable {
   private struct Scratch {
     var pointer: UnsafeMutablePointer<Float>
     var capacity: Int
@@ -66,12 +68,12 @@ final class GEMMWorkspace: Sendable {
     }
   }
 
-  /// Idle workspaces: a call borrows one, so concurrent GEMM calls never share scratch.
-  private static let idle = Locked<[GEMMWorkspace]>([])
+  /// Idle workspaces: a call borrows one, so concurrent kernel runs never share scratch.
+  private static let idle = Locked<[KernelWorkspace]>([])
 
   /// Runs `body` with a workspace that no other running call holds.
-  static func withWorkspace<R>(_ body: (GEMMWorkspace) -> R) -> R {
-    let workspace = idle.withLock { $0.popLast() } ?? GEMMWorkspace()
+  static func withWorkspace<R>(_ body: (KernelWorkspace) -> R) -> R {
+    let workspace = idle.withLock { $0.popLast() } ?? KernelWorkspace()
     defer { idle.withLock { $0.append(workspace) } }
     return body(workspace)
   }
