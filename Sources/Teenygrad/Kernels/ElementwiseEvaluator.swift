@@ -26,10 +26,23 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   let blockWidth: Int
   /// Set when the reduced values are one float32 input read straight from memory (see ``DirectReduce``).
   let directReduce: DirectReduce?
+  /// Each input's strided access (``IterationPlan/Access``) as plain numbers, so that the per-row work reads
+  /// no reference-counted array: ``RowAccess`` per input, nil for an input read through several views.
+  private let rowAccess: [RowAccess?]
+
+  /// A single-view input's offset, strides and mask, the outer dims (0 ..< rank - 1) apart from the innermost.
+  private struct RowAccess {
+    var offset: Int
+    var outerStrides: [Int]
+    /// Per outer dim, the valid index range; empty when the view has no mask.
+    var outerMask: [Range<Int>]
+    var innerStride: Int
+    var innerMask: Range<Int>?
+  }
 
   init(kernel: Kernel, plan: IterationPlan, buffers: [Buffer]) {
     self.plan = plan
-    program = ElementwiseProgram(kernel.expr)
+    program = ElementwiseProgram.compiled(kernel.expr)
     reduceOp = kernel.reduceOp
     inputs = kernel.inputs.map { (UnsafeRawPointer(buffers[$0.buffer].raw), $0.dtype) }
     indexers = kernel.inputs.map { $0.st.isSingleView ? nil : GeneralIndexer($0.st) }
@@ -44,6 +57,13 @@ struct ElementwiseEvaluator: @unchecked Sendable {
     directReduce = DirectReduce(program: program, reduceOp: reduceOp, plan: plan, inputs: inputs,
                                 outerOutCount: outerOutCount)
     blockWidth = directReduce == nil ? chunk : DirectReduce.stridedBlockWidth
+    let outerDims = rank - 1
+    rowAccess = plan.access.map { access in
+      guard case .strided(let offset, let strides, let mask) = access else { return nil }
+      return RowAccess(offset: offset, outerStrides: Array(strides.prefix(outerDims)),
+                       outerMask: mask.map { Array($0.prefix(outerDims)) } ?? [], innerStride: strides[outerDims],
+                       innerMask: mask?[outerDims])
+    }
     blocksPerRow = innerIsReduce ? 1 : (innerLen + blockWidth - 1) / blockWidth
   }
 
@@ -139,12 +159,14 @@ struct ElementwiseEvaluator: @unchecked Sendable {
 
   private func computeRowOffsets(_ idx: [Int], _ offsets: inout [Int], _ valid: inout [Bool]) {
     for i in inputs.indices {
-      guard case .strided(let offset, let strides, let mask) = plan.access[i] else { continue }
-      var o = offset
+      guard let access = rowAccess[i] else { continue }
+      var o = access.offset
       var ok = true
-      for d in 0..<(rank - 1) {
-        o += idx[d] * strides[d]
-        if let mask, !mask[d].contains(idx[d]) { ok = false }
+      access.outerStrides.withUnsafeBufferPointer { strides in
+        for d in 0..<strides.count { o &+= idx[d] &* strides[d] }
+      }
+      access.outerMask.withUnsafeBufferPointer { mask in
+        for d in 0..<mask.count where !mask[d].contains(idx[d]) { ok = false }
       }
       offsets[i] = o
       valid[i] = ok
@@ -155,17 +177,16 @@ struct ElementwiseEvaluator: @unchecked Sendable {
                         _ j: Int, _ n: Int, _ regs: UnsafeMutablePointer<Float>,
                         out: UnsafeMutablePointer<Float>? = nil) -> UnsafeMutablePointer<Float> {
     program.execute(regs, n, out: out) { input, r in
-      switch plan.access[input] {
-      case .strided(_, let strides, let mask):
-        // A whole unit-stride float32 run (full SIMD vectors only, so nothing past it is read) stays in place.
-        if n & 7 == 0, rowValid[input], strides[rank - 1] == 1, inputs[input].dtype == .float32,
-           mask.map({ $0[rank - 1].lowerBound <= j && j + n <= $0[rank - 1].upperBound }) ?? true {
-          return UnsafeMutablePointer(mutating: inputs[input].base.assumingMemoryBound(to: Float.self)) + rowOffsets[input] + j
-        }
-        load(input, rowOffsets[input], rowValid[input], strides[rank - 1], mask?[rank - 1], j, n, r)
-      case .general:
+      guard let access = rowAccess[input] else {
         loadGeneral(input, indexers[input]!, &idx, &kernelIdx, j, n, r)
+        return nil
       }
+      // A whole unit-stride float32 run (full SIMD vectors only, so nothing past it is read) stays in place.
+      if n & 7 == 0, rowValid[input], access.innerStride == 1, inputs[input].dtype == .float32,
+         access.innerMask.map({ $0.lowerBound <= j && j + n <= $0.upperBound }) ?? true {
+        return UnsafeMutablePointer(mutating: inputs[input].base.assumingMemoryBound(to: Float.self)) + rowOffsets[input] + j
+      }
+      load(input, rowOffsets[input], rowValid[input], access.innerStride, access.innerMask, j, n, r)
       return nil
     }
   }

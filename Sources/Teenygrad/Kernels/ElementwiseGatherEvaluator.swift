@@ -133,7 +133,7 @@ struct GatherEvaluator: @unchecked Sendable {
   }
 
   init(kernel: Kernel, buffers: [Buffer]) {
-    program = ElementwiseProgram(kernel.expr)
+    program = ElementwiseProgram.compiled(kernel.expr)
     reduceOp = kernel.reduceOp
     inputCount = kernel.inputs.count
     output = buffers[kernel.output].raw

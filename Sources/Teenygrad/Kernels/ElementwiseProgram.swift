@@ -51,6 +51,13 @@ struct ElementwiseProgram: Sendable {
   /// The register holding the result.
   private(set) var result = 0
 
+  /// The program for `expr`, compiled once: a training loop runs the same few hundred expressions every step.
+  static func compiled(_ expr: KernelExpr) -> ElementwiseProgram {
+    programs.value(for: expr) { ElementwiseProgram(expr) }
+  }
+
+  private static let programs = BoundedCache<KernelExpr, ElementwiseProgram>(capacity: 512)
+
   init(_ expr: KernelExpr) {
     var memo: [KernelExpr: Int] = [:]
     result = emit(expr, &memo)
