@@ -26,19 +26,16 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   let blockWidth: Int
   /// Set when the reduced values are one float32 input read straight from memory (see ``DirectReduce``).
   let directReduce: DirectReduce?
-  /// Each input's strided access (``IterationPlan/Access``) as plain numbers, so that the per-row work reads
-  /// no reference-counted array: ``RowAccess`` per input, nil for an input read through several views.
-  private let rowAccess: [RowAccess?]
-
-  /// A single-view input's offset, strides and mask, the outer dims (0 ..< rank - 1) apart from the innermost.
-  private struct RowAccess {
-    var offset: Int
-    var outerStrides: [Int]
-    /// Per outer dim, the valid index range; empty when the view has no mask.
-    var outerMask: [Range<Int>]
-    var innerStride: Int
-    var innerMask: Range<Int>?
-  }
+  /// Each input's strided access (``IterationPlan/Access``) as flat tables of plain numbers, so that the
+  /// per-row work copies no reference-counted array. Per input: whether it is single-view, its offset, its
+  /// innermost stride and mask; per input and outer dim (0 ..< rank - 1, `input * (rank - 1) + dim`): stride
+  /// and valid range (the whole Int range when unmasked).
+  private let isStrided: [Bool]
+  private let accessOffsets: [Int]
+  private let innerStrides: [Int]
+  private let innerMasks: [Range<Int>?]
+  private let outerStrides: [Int]
+  private let outerMasks: [Range<Int>]
 
   init(kernel: Kernel, plan: IterationPlan, buffers: [Buffer]) {
     self.plan = plan
@@ -58,12 +55,27 @@ struct ElementwiseEvaluator: @unchecked Sendable {
                                 outerOutCount: outerOutCount)
     blockWidth = directReduce == nil ? chunk : DirectReduce.stridedBlockWidth
     let outerDims = rank - 1
-    rowAccess = plan.access.map { access in
-      guard case .strided(let offset, let strides, let mask) = access else { return nil }
-      return RowAccess(offset: offset, outerStrides: Array(strides.prefix(outerDims)),
-                       outerMask: mask.map { Array($0.prefix(outerDims)) } ?? [], innerStride: strides[outerDims],
-                       innerMask: mask?[outerDims])
+    var strided: [Bool] = [], offsets: [Int] = [], inner: [Int] = [], innerMask: [Range<Int>?] = []
+    var outer: [Int] = [], outerMask: [Range<Int>] = []
+    for access in plan.access {
+      if case .strided(let offset, let strides, let mask) = access {
+        strided.append(true)
+        offsets.append(offset)
+        inner.append(strides[outerDims])
+        innerMask.append(mask?[outerDims])
+        outer += strides.prefix(outerDims)
+        outerMask += mask.map { Array($0.prefix(outerDims)) } ?? Array(repeating: Int.min..<Int.max, count: outerDims)
+      } else {
+        strided.append(false)
+        offsets.append(0)
+        inner.append(0)
+        innerMask.append(nil)
+        outer += repeatElement(0, count: outerDims)
+        outerMask += repeatElement(Int.min..<Int.max, count: outerDims)
+      }
     }
+    (isStrided, accessOffsets, innerStrides, innerMasks, outerStrides, outerMasks) = (strided, offsets, inner, innerMask,
+                                                                                    outer, outerMask)
     blocksPerRow = innerIsReduce ? 1 : (innerLen + blockWidth - 1) / blockWidth
   }
 
@@ -158,15 +170,14 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   }
 
   private func computeRowOffsets(_ idx: [Int], _ offsets: inout [Int], _ valid: inout [Bool]) {
-    for i in inputs.indices {
-      guard let access = rowAccess[i] else { continue }
-      var o = access.offset
+    let outerDims = rank - 1
+    for i in inputs.indices where isStrided[i] {
+      var o = accessOffsets[i]
       var ok = true
-      access.outerStrides.withUnsafeBufferPointer { strides in
-        for d in 0..<strides.count { o &+= idx[d] &* strides[d] }
-      }
-      access.outerMask.withUnsafeBufferPointer { mask in
-        for d in 0..<mask.count where !mask[d].contains(idx[d]) { ok = false }
+      let first = i &* outerDims
+      for d in 0..<outerDims {
+        o &+= idx[d] &* outerStrides[first &+ d]
+        if !outerMasks[first &+ d].contains(idx[d]) { ok = false }
       }
       offsets[i] = o
       valid[i] = ok
@@ -177,16 +188,17 @@ struct ElementwiseEvaluator: @unchecked Sendable {
                         _ j: Int, _ n: Int, _ regs: UnsafeMutablePointer<Float>,
                         out: UnsafeMutablePointer<Float>? = nil) -> UnsafeMutablePointer<Float> {
     program.execute(regs, n, out: out) { input, r in
-      guard let access = rowAccess[input] else {
+      guard isStrided[input] else {
         loadGeneral(input, indexers[input]!, &idx, &kernelIdx, j, n, r)
         return nil
       }
+      let stride = innerStrides[input], mask = innerMasks[input]
       // A whole unit-stride float32 run (full SIMD vectors only, so nothing past it is read) stays in place.
-      if n & 7 == 0, rowValid[input], access.innerStride == 1, inputs[input].dtype == .float32,
-         access.innerMask.map({ $0.lowerBound <= j && j + n <= $0.upperBound }) ?? true {
+      if n & 7 == 0, rowValid[input], stride == 1, inputs[input].dtype == .float32,
+         mask.map({ $0.lowerBound <= j && j + n <= $0.upperBound }) ?? true {
         return UnsafeMutablePointer(mutating: inputs[input].base.assumingMemoryBound(to: Float.self)) + rowOffsets[input] + j
       }
-      load(input, rowOffsets[input], rowValid[input], access.innerStride, access.innerMask, j, n, r)
+      load(input, rowOffsets[input], rowValid[input], stride, mask, j, n, r)
       return nil
     }
   }
