@@ -218,11 +218,11 @@ enum GEMM {
 
   /// Most C rows a tile may have for a row-major B to be read where it lies rather than packed: each B
   /// micro-panel then feeds at most this many rows, too few to pay for the copy.
-  static let inPlaceBMaxRows = 24
+  private static let inPlaceBMaxRows = 24
 
   /// Whether a tile with `rows` rows reads B's full micro-panels in place.
   @inline(__always)
-  static func readsBInPlace(_ b: MatrixOperand, rows: Int) -> Bool {
+  private static func readsBInPlace(_ b: MatrixOperand, rows: Int) -> Bool {
     b.isStrided && b.colStride == 1 && rows <= inPlaceBMaxRows
   }
 
@@ -289,7 +289,7 @@ enum GEMM {
   }
 
   /// Deepest K block whose tiles run along rows of C (see ``macroKernel(depth:packedA:rows:b:cols:c:accumulate:)``).
-  static let rowOrderMaxDepth = 32
+  private static let rowOrderMaxDepth = 32
 
   private static func zero(batch: Int, m: Int, n: Int, c: OutputMatrix, cBatchStride: Int) {
     for q in 0..<batch {

@@ -24,28 +24,26 @@ enum Executor {
     return KernelWorkspace.withWorkspace { workspace in
       if GatherEvaluator.applies(to: kernel, plan: plan) {
         let gather = GatherEvaluator(kernel: kernel, buffers: buffers)
-        let tiles = Tiler.tiles(units: gather.unitCount, unitCost: gather.unitCost)
-        let floats = gather.scratchFloats
-        if tiles.count == 1 {
-          gather.run(units: tiles[0], scratch: workspace.floats(worker: 0, count: floats))
-        } else {
-          pool.parallelFor(tiles.count) { t, worker in
-            gather.run(units: tiles[t], scratch: workspace.floats(worker: worker, count: floats))
-          }
-        }
-        return tiles.count
+        return runTiles(Tiler.tiles(units: gather.unitCount, unitCost: gather.unitCost), scratchFloats: gather.scratchFloats,
+                        workspace: workspace, pool: pool) { gather.run(units: $0, scratch: $1) }
       }
       let evaluator = ElementwiseEvaluator(kernel: kernel, plan: plan, buffers: buffers)
-      let tiles = Tiler.tiles(units: evaluator.unitCount, unitCost: evaluator.unitCost)
-      let floats = Swift.max(1, evaluator.scratchFloats)
-      if tiles.count == 1 {
-        evaluator.run(units: tiles[0], scratch: workspace.floats(worker: 0, count: floats))
-      } else {
-        pool.parallelFor(tiles.count) { t, worker in
-          evaluator.run(units: tiles[t], scratch: workspace.floats(worker: worker, count: floats))
-        }
+      return runTiles(Tiler.tiles(units: evaluator.unitCount, unitCost: evaluator.unitCost),
+                      scratchFloats: Swift.max(1, evaluator.scratchFloats), workspace: workspace, pool: pool) {
+        evaluator.run(units: $0, scratch: $1)
       }
-      return tiles.count
     }
+  }
+
+  /// Runs `body` on each tile, in place when there is one, with `scratchFloats` of the running worker's
+  /// scratch; returns the number of tiles.
+  private static func runTiles(_ tiles: [Range<Int>], scratchFloats: Int, workspace: KernelWorkspace, pool: ThreadPool,
+                               _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Int {
+    if tiles.count == 1 {
+      body(tiles[0], workspace.floats(worker: 0, count: scratchFloats))
+    } else {
+      pool.parallelFor(tiles.count) { t, worker in body(tiles[t], workspace.floats(worker: worker, count: scratchFloats)) }
+    }
+    return tiles.count
   }
 }
