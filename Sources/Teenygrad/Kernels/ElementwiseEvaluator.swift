@@ -57,22 +57,18 @@ struct ElementwiseEvaluator: @unchecked Sendable {
     let outerDims = rank - 1
     var strided: [Bool] = [], offsets: [Int] = [], inner: [Int] = [], innerMask: [Range<Int>?] = []
     var outer: [Int] = [], outerMask: [Range<Int>] = []
+    let everywhere = Int.min..<Int.max
     for access in plan.access {
-      if case .strided(let offset, let strides, let mask) = access {
-        strided.append(true)
-        offsets.append(offset)
-        inner.append(strides[outerDims])
-        innerMask.append(mask?[outerDims])
-        outer += strides.prefix(outerDims)
-        outerMask += mask.map { Array($0.prefix(outerDims)) } ?? Array(repeating: Int.min..<Int.max, count: outerDims)
-      } else {
-        strided.append(false)
-        offsets.append(0)
-        inner.append(0)
-        innerMask.append(nil)
-        outer += repeatElement(0, count: outerDims)
-        outerMask += repeatElement(Int.min..<Int.max, count: outerDims)
-      }
+      // An input read through several views gets zeros here; the hot loops never read them.
+      var (single, offset, mask): (Bool, Int, [Range<Int>]?) = (false, 0, nil)
+      var strides = [Int](repeating: 0, count: rank)
+      if case .strided(let o, let s, let m) = access { (single, offset, strides, mask) = (true, o, s, m) }
+      strided.append(single)
+      offsets.append(offset)
+      inner.append(strides[outerDims])
+      innerMask.append(mask?[outerDims])
+      outer += strides.prefix(outerDims)
+      outerMask += mask.map { Array($0.prefix(outerDims)) } ?? Array(repeating: everywhere, count: outerDims)
     }
     (isStrided, accessOffsets, innerStrides, innerMasks, outerStrides, outerMasks) = (strided, offsets, inner, innerMask,
                                                                                     outer, outerMask)
