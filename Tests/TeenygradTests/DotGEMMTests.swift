@@ -38,7 +38,7 @@ struct DotGEMMTests {
           cRows.withUnsafeBufferPointer { cr in cCols.withUnsafeBufferPointer { cc in
             aData.withUnsafeBufferPointer { a in bData.withUnsafeBufferPointer { b in
               c.withUnsafeMutableBufferPointer { out in
-                _ = DotGEMM.run(batch: batch, m: m, n: n, k: k, kRun: length,
+                _ = DotGEMM.runInPlace(batch: batch, m: m, n: n, k: k, kRun: length,
                                 a: MatrixOperand(base: a.baseAddress!, rowStride: 0, colStride: 0,
                                                  rowOffsets: ar.baseAddress, colOffsets: ak.baseAddress),
                                 aBatchStride: aBatch, aCount: aData.count,
@@ -74,7 +74,60 @@ struct DotGEMMTests {
     #expect(results[0].indices.allSatisfy { cells.contains($0) != results[0][$0].isNaN })
   }
 
-  @Test("few outputs over long unit-stride K runs schedule as dot products; many outputs pack")
+  /// A narrow product: A rows unit-stride along K at a row stride past K; B either K-contiguous columns read in
+  /// place or row-major (copied first), two batch entries with B shared or not, C through a row table.
+  @Test("narrow 6x2 blocks over all of K match a float64 triple loop and give the same bits for any cut",
+        arguments: [(1, 1, 256, false), (5, 2, 259, true), (13, 9, 300, true), (7, 10, 264, false), (6, 12, 257, true)])
+  func narrowMatchesReference(shape: (Int, Int, Int, Bool)) {
+    let (m, n, k, rowMajorB) = shape
+    let batch = 2, lda = k + 3
+    var random = DotTestRandom(state: UInt64(m * 1000 + n * 10 + k))
+    let aBatch = m * lda
+    let aData = (0..<(batch * aBatch)).map { _ in random.float() }
+    // Row-major B: element (p, j) at p * n + j, shared by both batch entries; else column j at j * (k + 1).
+    let bBatch = rowMajorB ? 0 : n * (k + 1)
+    let bData = (0..<(rowMajorB ? k * n : batch * bBatch)).map { _ in random.float() }
+    let bRowStride = rowMajorB ? n : 1, bColStride = rowMajorB ? 1 : k + 1
+    let cRows = (0..<m).map { $0 * (n + 2) + 1 }
+    let cBatch = cRows.last! + n + 1
+    var results: [[Float]] = []
+    for maxUnits in [1, 3, 64] {
+      var c = [Float](repeating: .nan, count: batch * cBatch)
+      cRows.withUnsafeBufferPointer { cr in
+        aData.withUnsafeBufferPointer { a in bData.withUnsafeBufferPointer { b in
+          c.withUnsafeMutableBufferPointer { out in
+            _ = DotGEMM.runNarrow(batch: batch, m: m, n: n, k: k, packsB: rowMajorB,
+                                  a: MatrixOperand(base: a.baseAddress!, rowStride: lda, colStride: 1),
+                                  aBatchStride: aBatch, aCount: aData.count,
+                                  b: MatrixOperand(base: b.baseAddress!, rowStride: bRowStride, colStride: bColStride),
+                                  bBatchStride: bBatch, bCount: bData.count,
+                                  c: out.baseAddress!, ldc: 0, cBatchStride: cBatch, cRowOffsets: cr.baseAddress,
+                                  maxUnits: maxUnits,
+                                  parallel: { count, body in for i in (0..<count).reversed() { body(i, i % 3) } })
+          }
+        } }
+      }
+      var worst: Double = 0
+      for q in 0..<batch {
+        for i in 0..<m {
+          for j in 0..<n {
+            var sum: Double = 0
+            for p in 0..<k {
+              sum += Double(aData[q * aBatch + i * lda + p]) * Double(bData[q * bBatch + p * bRowStride + j * bColStride])
+            }
+            worst = max(worst, abs(sum - Double(c[q * cBatch + cRows[i] + j])))
+          }
+        }
+      }
+      #expect(worst <= 2e-6 * Double(k) + 1e-6, "\(m)x\(k)@\(k)x\(n): max error \(worst)")
+      results.append(c)
+    }
+    #expect(results.dropFirst().allSatisfy { $0.map(\.bitPattern) == results[0].map(\.bitPattern) })
+    let cells = Set((0..<batch).flatMap { q in cRows.flatMap { r in (0..<n).map { q * cBatch + r + $0 } } })
+    #expect(results[0].indices.allSatisfy { cells.contains($0) != results[0][$0].isNaN })
+  }
+
+  @Test("few outputs over long unit-stride K runs, or few columns, schedule as dot products; the rest pack")
   func schedulerChoosesDotProductsForFewOutputs() {
     let k = 4_096
     let ones = { (rows: Int) in Tensor([Float](repeating: 1, count: rows * k), shape: [rows, k]) }
@@ -83,8 +136,13 @@ struct DotGEMMTests {
     #expect(fewKernels.count == 1 && fewKernels[0].gemm?.runsAsDotProducts == true)
     #expect(fewKernels.first?.name.hasPrefix("f32_dot_3x3_avx2") == true)
     #expect(few.toArray().allSatisfy { $0 == Float(k) })
-    // K strided in one operand: no shared runs, packed.
-    let strided = ones(8).matmul(ones(9).reshape(k, 9))
+    // Ten columns of B strided along K: a narrow product, B copied into K-contiguous columns.
+    let narrow = ones(70).matmul(ones(10).reshape(k, 10))
+    let narrowKernels = Scheduler.schedule([narrow.lazydata]).kernels
+    #expect(narrowKernels.count == 1 && narrowKernels.first?.name.hasPrefix("f32_dot_6x2_avx2") == true)
+    #expect(narrow.toArray().allSatisfy { $0 == Float(k) })
+    // Wider and strided along K: packed panels.
+    let strided = ones(8).matmul(ones(32).reshape(k, 32))
     #expect(Scheduler.schedule([strided.lazydata]).kernels.first?.gemm?.runsAsDotProducts == false)
     // 64x64 outputs: packed panels.
     let many = ones(64).matmul(ones(64).transpose())

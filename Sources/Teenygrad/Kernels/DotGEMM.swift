@@ -1,9 +1,12 @@
-/// GEMMs with few outputs and a long K, as blocks of dot products read in place.
+/// GEMMs with few outputs or few columns and a long K, as blocks of dot products along K.
 ///
 /// When both operands step through memory one float at a time along K for runs of several elements (a
 /// convolution's weight gradient: output-gradient rows against input-window rows), C's few elements are
 /// better computed as 3x3 blocks of dot products over those runs (``f32_dot_3x3_avx2(_:runs:out:)``) than by
 /// packing A and B panels: packing reads and writes all of A and B for a handful of outputs each.
+/// A C of at most ``narrowMaxColumns`` columns whose A rows are unit-stride along K (a linear layer with ten
+/// outputs) runs as 6x2 blocks (``f32_dot_6x2_avx2(_:depth:out:)``), which use every SIMD lane where the
+/// 6x16 kernel would leave columns idle.
 /// Every output sums its K in the same passes and order whichever unit computes it, so results do not depend
 /// on the thread count.
 enum DotGEMM {
@@ -17,9 +20,120 @@ enum DotGEMM {
   static let minDepth = 256
 
   /// Whether a product of this shape, whose operands share unit-stride runs of `kRun` along K, runs as dot
-  /// products.
+  /// products read in place.
   static func suits(batch: Int, m: Int, n: Int, k: Int, kRun: Int) -> Bool {
     kRun >= minRun && k >= minDepth && k % kRun == 0 && m * n <= maxOutputs
+  }
+
+  /// Widest C that runs as dot products whatever its height, when A's rows are unit-stride along all of K.
+  /// The 6x16 micro-kernel would leave most of its lanes idle on such a C (10 of 16 columns for a 400->10
+  /// linear layer); 6x2 dot blocks use all of them.
+  static let narrowMaxColumns = 12
+  /// Most floats of B copied into K-contiguous columns for a narrow product.
+  static let maxPackedBFloats = 1 << 18
+
+  /// How `g` runs as dot products, or nil when it runs on packed panels.
+  static func layout(_ g: GEMMSpec) -> Layout? {
+    guard g.scatterColumns == nil else { return nil }
+    if suits(batch: g.batch, m: g.m, n: g.n, k: g.k, kRun: g.kRun) { return .inPlace }
+    guard g.n <= narrowMaxColumns, g.k >= minDepth, g.a.colStride == 1, g.a.colOffsets == nil else { return nil }
+    if g.b.rowStride == 1 && g.b.rowOffsets == nil { return .narrow(packsB: false) }
+    let matrices = g.b.batchStride == 0 ? 1 : g.batch
+    return matrices * g.n * g.k <= maxPackedBFloats ? .narrow(packsB: true) : nil
+  }
+
+  /// How a product runs as dot products.
+  enum Layout: Equatable {
+    /// Both operands are read in place over their shared K runs.
+    case inPlace
+    /// C has at most ``narrowMaxColumns`` columns and A's rows are unit-stride along K: one run of all of K.
+    /// B's columns are read in place when they are unit-stride along K too, else first copied into a
+    /// K-contiguous block (`packsB`).
+    case narrow(packsB: Bool)
+  }
+
+  /// C[q] = A[q] * B[q] for every batch entry `q` as dot products laid out as `layout` says (see
+  /// ``runInPlace(batch:m:n:k:kRun:a:aBatchStride:aCount:b:bBatchStride:bCount:c:ldc:cBatchStride:cRowOffsets:cColOffsets:maxUnits:parallel:)``
+  /// and ``runNarrow(batch:m:n:k:packsB:a:aBatchStride:aCount:b:bBatchStride:bCount:c:ldc:cBatchStride:cRowOffsets:cColOffsets:maxUnits:parallel:)``).
+  /// Returns the number of units the blocks were cut into.
+  static func run(_ layout: Layout, batch: Int, m: Int, n: Int, k: Int, kRun: Int,
+                  a: MatrixOperand, aBatchStride: Int, aCount: Int,
+                  b: MatrixOperand, bBatchStride: Int, bCount: Int,
+                  c: UnsafeMutablePointer<Float>, ldc: Int, cBatchStride: Int,
+                  cRowOffsets: UnsafePointer<Int>?, cColOffsets: UnsafePointer<Int>?,
+                  maxUnits: Int, parallel: ParallelFor) -> Int {
+    switch layout {
+    case .inPlace:
+      return runInPlace(batch: batch, m: m, n: n, k: k, kRun: kRun, a: a, aBatchStride: aBatchStride, aCount: aCount,
+                        b: b, bBatchStride: bBatchStride, bCount: bCount, c: c, ldc: ldc, cBatchStride: cBatchStride,
+                        cRowOffsets: cRowOffsets, cColOffsets: cColOffsets, maxUnits: maxUnits, parallel: parallel)
+    case .narrow(let packsB):
+      return runNarrow(batch: batch, m: m, n: n, k: k, packsB: packsB, a: a, aBatchStride: aBatchStride,
+                       aCount: aCount, b: b, bBatchStride: bBatchStride, bCount: bCount, c: c, ldc: ldc,
+                       cBatchStride: cBatchStride, cRowOffsets: cRowOffsets, cColOffsets: cColOffsets,
+                       maxUnits: maxUnits, parallel: parallel)
+    }
+  }
+
+  /// C[q] = A[q] * B[q] for a narrow product (``Layout/narrow(packsB:)``) as 6x2 blocks of dot products over
+  /// all of K (``f32_dot_6x2_avx2(_:depth:out:)``). B's columns are first copied into K-contiguous rows of the
+  /// workspace when `packsB`. The blocks are cut into at most `maxUnits` units of consecutive blocks; each
+  /// output is one block's sum over all of K, so the cut never changes a result. Returns the number of units.
+  static func runNarrow(batch: Int, m: Int, n: Int, k: Int, packsB: Bool,
+                        a: MatrixOperand, aBatchStride: Int, aCount: Int,
+                        b: MatrixOperand, bBatchStride: Int, bCount: Int,
+                        c: UnsafeMutablePointer<Float>, ldc: Int, cBatchStride: Int,
+                        cRowOffsets: UnsafePointer<Int>? = nil, cColOffsets: UnsafePointer<Int>? = nil,
+                        maxUnits: Int, parallel: ParallelFor) -> Int {
+    guard batch > 0, m > 0, n > 0 else { return 0 }
+    let matrices = bBatchStride == 0 ? 1 : batch
+    let floats = matrices &* n &* k
+    return KernelWorkspace.withWorkspace { workspace in
+      var b = b, bBatchStride = bBatchStride, bCount = bCount
+      if packsB {
+        let packed = workspace.sharedFloats(count: Swift.max(1, floats))
+        for q in 0..<matrices {
+          GEMMPacking.packColumnsAlongK(b, batchOffset: q &* bBatchStride, cols: n, depth: k,
+                                        into: packed + q &* n &* k)
+        }
+        (b, bBatchStride, bCount) = (MatrixOperand(base: packed, rowStride: 1, colStride: k),
+                                     matrices == 1 ? 0 : n &* k, floats)
+      }
+      let rows = F32NarrowDotTile.rows, cols = F32NarrowDotTile.cols
+      let rowBlocks = (m + rows - 1) / rows, colBlocks = (n + cols - 1) / cols
+      let blocks = batch * rowBlocks * colBlocks
+      let wanted = Swift.min(blocks, Swift.max(1, maxUnits))
+      let perUnit = (blocks + wanted - 1) / wanted
+      let units = (blocks + perUnit - 1) / perUnit
+      let out = OutputMatrix(base: c, ldc: ldc, rowOffsets: cRowOffsets, colOffsets: cColOffsets)
+      parallel(units) { unit, _ in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: rows * cols) { tile in
+          let t = tile.baseAddress!
+          for index in unit * perUnit..<Swift.min(blocks, (unit + 1) * perUnit) {
+            // Batch entry, then row block, then column block: A's six rows stay in L1 across B's columns.
+            let q = index / (rowBlocks * colBlocks)
+            let i0 = (index / colBlocks) % rowBlocks * rows, j0 = index % colBlocks * cols
+            let aq = q &* aBatchStride, bq = q &* bBatchStride
+            // Rows and columns past the edge repeat the last one; their results are not stored.
+            @inline(__always) func row(_ d: Int) -> Int { aq &+ a.rowOffset(Swift.min(i0 &+ d, m &- 1)) }
+            @inline(__always) func col(_ d: Int) -> Int { bq &+ b.colOffset(Swift.min(j0 &+ d, n &- 1)) }
+            let r = (row(0), row(1), row(2), row(3), row(4), row(5)), c0 = col(0), c1 = col(1)
+            let block = NarrowDotBlock(
+              a: (a.base + r.0, a.base + r.1, a.base + r.2, a.base + r.3, a.base + r.4, a.base + r.5),
+              b: (b.base + c0, b.base + c1),
+              aLimit: aCount &- Swift.max(r.0, r.1, r.2, r.3, r.4, r.5), bLimit: bCount &- Swift.max(c0, c1))
+            f32_dot_6x2_avx2(block, depth: k, out: t)
+            let cq = c + q &* cBatchStride
+            for di in 0..<Swift.min(rows, m &- i0) {
+              for dj in 0..<Swift.min(cols, n &- j0) {
+                cq[out.offset(row: i0 &+ di, col: j0 &+ dj)] = t[cols &* di &+ dj]
+              }
+            }
+          }
+        }
+      }
+      return units
+    }
   }
 
   /// K floats one pass over a unit's blocks covers: its A rows and B columns for that much K stay in L2
@@ -31,7 +145,7 @@ enum DotGEMM {
   /// may reach). The 3x3 blocks are cut into at most `maxUnits` units of consecutive blocks; a unit walks K in
   /// passes of about ``depthPerPass`` floats over all its blocks, each output adding its passes in K order, so
   /// the cut never changes a result. Returns the number of units.
-  static func run(batch: Int, m: Int, n: Int, k: Int, kRun: Int,
+  static func runInPlace(batch: Int, m: Int, n: Int, k: Int, kRun: Int,
                   a: MatrixOperand, aBatchStride: Int, aCount: Int,
                   b: MatrixOperand, bBatchStride: Int, bCount: Int,
                   c: UnsafeMutablePointer<Float>, ldc: Int, cBatchStride: Int,
@@ -54,23 +168,25 @@ enum DotGEMM {
     let perUnit = (blocks + wanted - 1) / wanted
     let units = (blocks + perUnit - 1) / perUnit
     let tile = F32DotTile.rows * F32DotTile.cols
-    parallel(units) { unit, _ in
-      let first = unit * perUnit, count = Swift.min(blocks, first + perUnit) - first
-      let descriptors = (first..<first + count).map { block(for: $0) }
-      let sums = UnsafeMutablePointer<Float>.allocate(capacity: (count + 1) * tile)
-      defer { sums.deallocate() }
-      sums.initialize(repeating: 0, count: count * tile)
-      let pass = sums + count * tile
-      for start in stride(from: 0, to: runCount, by: runsPerPass) {
-        let runs = DotRuns(count: Swift.min(runsPerPass, runCount - start), length: kRun,
-                           aStarts: aStarts + start, bStarts: bStarts + start)
-        for (i, descriptor) in descriptors.enumerated() {
-          f32_dot_3x3_avx2(descriptor, runs: runs, out: pass)
-          let s = sums + i * tile
-          for e in 0..<tile { s[e] += pass[e] }
+    KernelWorkspace.withWorkspace { workspace in
+      parallel(units) { unit, worker in
+        let first = unit * perUnit, count = Swift.min(blocks, first + perUnit) - first
+        let sums = workspace.floats(worker: worker, count: (count + 1) * tile)
+        sums.update(repeating: 0, count: count * tile)
+        let pass = sums + count * tile
+        var start = 0
+        while start < runCount {
+          let runs = DotRuns(count: Swift.min(runsPerPass, runCount - start), length: kRun,
+                             aStarts: aStarts + start, bStarts: bStarts + start)
+          for i in 0..<count {
+            f32_dot_3x3_avx2(block(for: first + i), runs: runs, out: pass)
+            let s = sums + i * tile
+            for e in 0..<tile { s[e] += pass[e] }
+          }
+          start += runsPerPass
         }
+        for i in 0..<count { store(first + i, sums + i * tile) }
       }
-      for i in 0..<count { store(first + i, sums + i * tile) }
     }
     return units
 
@@ -78,11 +194,12 @@ enum DotGEMM {
     /// repeat the last one, and their results are not stored.
     func block(for index: Int) -> DotBlock {
       let (q, i0, j0) = origin(index)
-      let rows = (0..<F32DotTile.rows).map { q &* aBatchStride &+ a.rowOffset(Swift.min(i0 &+ $0, m &- 1)) }
-      let cols = (0..<F32DotTile.cols).map { q &* bBatchStride &+ b.colOffset(Swift.min(j0 &+ $0, n &- 1)) }
-      return DotBlock(a: (a.base + rows[0], a.base + rows[1], a.base + rows[2]),
-                      b: (b.base + cols[0], b.base + cols[1], b.base + cols[2]),
-                      aLimit: aCount &- rows.max()!, bLimit: bCount &- cols.max()!)
+      let aq = q &* aBatchStride, bq = q &* bBatchStride
+      @inline(__always) func row(_ d: Int) -> Int { aq &+ a.rowOffset(Swift.min(i0 &+ d, m &- 1)) }
+      @inline(__always) func col(_ d: Int) -> Int { bq &+ b.colOffset(Swift.min(j0 &+ d, n &- 1)) }
+      let r0 = row(0), r1 = row(1), r2 = row(2), c0 = col(0), c1 = col(1), c2 = col(2)
+      return DotBlock(a: (a.base + r0, a.base + r1, a.base + r2), b: (b.base + c0, b.base + c1, b.base + c2),
+                      aLimit: aCount &- Swift.max(r0, r1, r2), bLimit: bCount &- Swift.max(c0, c1, c2))
     }
 
     func origin(_ index: Int) -> (batch: Int, row: Int, col: Int) {

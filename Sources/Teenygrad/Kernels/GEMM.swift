@@ -277,13 +277,20 @@ enum GEMM {
                            rows: tileRows, cols: tileCols, accumulate: acc)
       }
     }
+    // Plain loops: `stride(from:to:by:)` is not inlined here, and costs a call per tile.
     if depth <= rowOrderMaxDepth {
-      for i in stride(from: 0, to: rows.count, by: mr) {
-        for j in stride(from: 0, to: cols.count, by: nr) { tile(i, j) }
+      var i = 0
+      while i < rows.count {
+        var j = 0
+        while j < cols.count { tile(i, j); j &+= nr }
+        i &+= mr
       }
     } else {
-      for j in stride(from: 0, to: cols.count, by: nr) {
-        for i in stride(from: 0, to: rows.count, by: mr) { tile(i, j) }
+      var j = 0
+      while j < cols.count {
+        var i = 0
+        while i < rows.count { tile(i, j); i &+= mr }
+        j &+= nr
       }
     }
   }

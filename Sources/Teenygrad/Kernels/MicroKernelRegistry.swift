@@ -37,7 +37,8 @@ struct MicroKernel: Sendable {
 
 /// Every micro-kernel in the library.
 enum MicroKernelRegistry {
-  static let all: [MicroKernel] = [gemm6x16, reduceSum, reduceMax, reduceSumStrided, reduceMaxStrided, dot, dot3x3]
+  static let all: [MicroKernel] = [gemm6x16, reduceSum, reduceMax, reduceSumStrided, reduceMaxStrided, dot, dot3x3,
+                                     dot6x2]
 
   /// The kernel called `name`, if any.
   static func named(_ name: String) -> MicroKernel? {
@@ -105,6 +106,22 @@ enum MicroKernelRegistry {
     flops: { 2 * F32DotTile.rows * F32DotTile.cols * $0 },
     run: { call in standardDotCall(call) { f32_dot_3x3_avx2($0, runs: $1, out: call.out) } },
     reference: { call in standardDotCall(call) { f32_dot_3x3_reference($0, runs: $1, out: call.out) } })
+
+  /// The narrow 6x2 dot-product block's standard call: six A rows and two B columns `depth` floats apart, each
+  /// buffer ending at the last row's end (a tail of K loads lane by lane).
+  private static let dot6x2 = MicroKernel(
+    name: "f32_dot_6x2_avx2", referenceName: "f32_dot_6x2_reference", kind: .gemm,
+    tileRows: F32NarrowDotTile.rows, tileCols: F32NarrowDotTile.cols,
+    aCount: { F32NarrowDotTile.rows * $0 }, bCount: { F32NarrowDotTile.cols * $0 },
+    flops: { 2 * F32NarrowDotTile.rows * F32NarrowDotTile.cols * $0 },
+    run: { call in f32_dot_6x2_avx2(standardNarrowBlock(call), depth: call.depth, out: call.out) },
+    reference: { call in f32_dot_6x2_reference(standardNarrowBlock(call), depth: call.depth, out: call.out) })
+
+  private static func standardNarrowBlock(_ call: MicroKernelCall) -> NarrowDotBlock {
+    let d = call.depth
+    return NarrowDotBlock(a: (call.a, call.a + d, call.a + 2 * d, call.a + 3 * d, call.a + 4 * d, call.a + 5 * d),
+                          b: (call.b, call.b + d), aLimit: d, bLimit: d)
+  }
 
   private static func standardDotCall(_ call: MicroKernelCall, _ body: (DotBlock, DotRuns) -> Void) {
     let d = call.depth

@@ -8,9 +8,9 @@ enum GEMMKernel {
       withOperand(spec.b, b) { bMatrix in
         withTable(spec.cRowOffsets) { cRows in
           withTable(spec.cColOffsets) { cCols in
-            if spec.runsAsDotProducts {
+            if let layout = DotGEMM.layout(spec) {
               return DotGEMM.run(
-                batch: spec.batch, m: spec.m, n: spec.n, k: spec.k, kRun: spec.kRun,
+                layout, batch: spec.batch, m: spec.m, n: spec.n, k: spec.k, kRun: spec.kRun,
                 a: aMatrix, aBatchStride: spec.a.batchStride, aCount: aBuffer.count - spec.a.offset,
                 b: bMatrix, bBatchStride: spec.b.batchStride, bCount: bBuffer.count - spec.b.offset,
                 c: buffers[kernel.output].floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride,

@@ -101,8 +101,17 @@ struct GEMMSpec: Sendable {
   /// adds its terms in one fixed order.
   var scatterColumns: Int? = nil
 
-  /// Whether the product runs as blocks of dot products read in place (``DotGEMM``) instead of packed panels.
-  var runsAsDotProducts: Bool { DotGEMM.suits(batch: batch, m: m, n: n, k: k, kRun: kRun) }
+  /// Whether the product runs as blocks of dot products (``DotGEMM``) instead of packed panels.
+  var runsAsDotProducts: Bool { DotGEMM.layout(self) != nil }
+
+  /// The micro-kernel the product runs on, as the registry names it.
+  var microKernelName: String {
+    switch DotGEMM.layout(self) {
+    case .inPlace?: return "f32_dot_3x3_avx2"
+    case .narrow?: return "f32_dot_6x2_avx2"
+    case nil: return "f32_gemm_6x16_avx2"
+    }
+  }
 
   /// The operands of Cᵀ = Bᵀ Aᵀ: swapped and read transposed, with M and N swapped. C's layout is left for
   /// the caller to set.
@@ -159,7 +168,7 @@ struct Kernel: Sendable {
     switch kind {
     case .gemm:
       let g = gemm!
-      return (g.runsAsDotProducts ? "f32_dot_3x3_avx2 " : "f32_gemm_6x16_avx2 ") + (g.batch > 1 ? "\(g.batch)x" : "")
+      return g.microKernelName + " " + (g.batch > 1 ? "\(g.batch)x" : "")
         + "\(g.m)x\(g.k)x\(g.n)" + (g.scatterColumns == nil ? "" : " +col2im")
     case .reduce:
       let ops = [reduceOp == .max ? "max" : "sum"] + Array(expr.opNames.prefix(3))

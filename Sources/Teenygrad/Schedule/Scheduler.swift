@@ -106,7 +106,7 @@ struct Scheduler {
       return [kernel]
     }
     let direct = GEMMMatcher.match(kernel)
-    // Dot products read both operands in place: nothing is packed, so nothing is copied first.
+    // Dot products read A in place, and B in place or through their own copy: nothing is copied first.
     if let gemm = direct, gemm.gemm!.runsAsDotProducts {
       ScheduleLog.gemm(gemm, from: kernel, copied: [], viaTemporary: false)
       return [gemm]
