@@ -106,13 +106,31 @@ enum DotGEMM {
       let perUnit = (blocks + wanted - 1) / wanted
       let units = (blocks + perUnit - 1) / perUnit
       let out = OutputMatrix(base: c, ldc: ldc, rowOffsets: cRowOffsets, colOffsets: cColOffsets)
+      /// The block's outputs inside C.
+      @inline(__always) func store(_ t: UnsafePointer<Float>, batch q: Int, row i0: Int, col j0: Int) {
+        let cq = c + q &* cBatchStride, height = Swift.min(rows, m &- i0)
+        if cRowOffsets == nil && cColOffsets == nil && j0 &+ cols <= n {
+          var target = cq + (i0 &* ldc &+ j0)
+          for di in 0..<height {
+            for dj in 0..<cols { target[dj] = t[cols &* di &+ dj] }
+            target += ldc
+          }
+          return
+        }
+        for di in 0..<height {
+          for dj in 0..<Swift.min(cols, n &- j0) {
+            cq[out.offset(row: i0 &+ di, col: j0 &+ dj)] = t[cols &* di &+ dj]
+          }
+        }
+      }
       parallel(units) { unit, _ in
         withUnsafeTemporaryAllocation(of: Float.self, capacity: rows * cols) { tile in
           let t = tile.baseAddress!
-          for index in unit * perUnit..<Swift.min(blocks, (unit + 1) * perUnit) {
-            // Batch entry, then row block, then column block: A's six rows stay in L1 across B's columns.
-            let q = index / (rowBlocks * colBlocks)
-            let i0 = (index / colBlocks) % rowBlocks * rows, j0 = index % colBlocks * cols
+          // Blocks go batch entry, then row block, then column block: A's six rows stay in L1 across B's columns.
+          let first = unit * perUnit, end = Swift.min(blocks, first + perUnit)
+          var q = first / (rowBlocks * colBlocks)
+          var i0 = (first / colBlocks) % rowBlocks * rows, j0 = first % colBlocks * cols
+          for _ in first..<end {
             let aq = q &* aBatchStride, bq = q &* bBatchStride
             // Rows and columns past the edge repeat the last one; their results are not stored.
             @inline(__always) func row(_ d: Int) -> Int { aq &+ a.rowOffset(Swift.min(i0 &+ d, m &- 1)) }
@@ -123,11 +141,12 @@ enum DotGEMM {
               b: (b.base + c0, b.base + c1),
               aLimit: aCount &- Swift.max(r.0, r.1, r.2, r.3, r.4, r.5), bLimit: bCount &- Swift.max(c0, c1))
             f32_dot_6x2_avx2(block, depth: k, out: t)
-            let cq = c + q &* cBatchStride
-            for di in 0..<Swift.min(rows, m &- i0) {
-              for dj in 0..<Swift.min(cols, n &- j0) {
-                cq[out.offset(row: i0 &+ di, col: j0 &+ dj)] = t[cols &* di &+ dj]
-              }
+            store(t, batch: q, row: i0, col: j0)
+            j0 &+= cols
+            if j0 >= n {
+              j0 = 0
+              i0 &+= rows
+              if i0 >= m { i0 = 0; q &+= 1 }
             }
           }
         }

@@ -299,6 +299,34 @@ enum GEMMPacking {
   static func packColumnsAlongK(_ b: MatrixOperand, batchOffset: Int, cols: Int, depth: Int,
                                 into out: UnsafeMutablePointer<Float>) {
     let base = b.base + batchOffset
+    if b.isStrided && b.colStride == 1 {
+      // Row-major B: blocks of 8 k steps by 8 columns transposed in registers, the rest one by one.
+      let rowStride = b.rowStride
+      withUnsafeTemporaryAllocation(of: Int.self, capacity: 8) { lines in
+        let lineOffsets = lines.baseAddress!
+        for q in 0..<8 { lineOffsets[q] = q &* rowStride }
+        var p = 0
+        while p &+ 8 <= depth {
+          let rows = base + p &* rowStride
+          var j = 0
+          while j &+ 8 <= cols {
+            transposeEight(rows + j, lineOffsets: lineOffsets, lines: 8, into: out + (j &* depth &+ p), width: depth,
+                           columns: 8)
+            j &+= 8
+          }
+          while j < cols {
+            for q in 0..<8 { out[j &* depth &+ p &+ q] = rows[q &* rowStride &+ j] }
+            j &+= 1
+          }
+          p &+= 8
+        }
+        while p < depth {
+          for j in 0..<cols { out[j &* depth &+ p] = base[p &* rowStride &+ j] }
+          p &+= 1
+        }
+      }
+      return
+    }
     for p in 0..<depth {
       let row = base + b.rowOffset(p)
       for j in 0..<cols { out[j &* depth &+ p] = row[b.colOffset(j)] }
