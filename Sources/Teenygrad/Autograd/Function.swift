@@ -3,7 +3,7 @@
 class Function {
   /// The inputs, kept only when the result tracks gradients.
   var parents: [Tensor] = []
-  /// Per input, whether it wants a gradient (its `requiresGrad`).
+  /// Per input, whether it wants a gradient (its `requiresGrad`); set when the result tracks gradients.
   var needsInputGrad: [Bool?] = []
 
   init() {}
@@ -18,12 +18,20 @@ class Function {
   /// Runs `forward` on `inputs` and wraps the result, recording this function as the result's context when
   /// any input tracks gradients (teenygrad's `Function.apply`).
   static func apply<F: Function>(_ function: F, _ inputs: [Tensor], _ forward: (F) -> LazyBuffer) -> Tensor {
-    function.needsInputGrad = inputs.map(\.requiresGrad)
+    var anyNeeds = false, anyUnknown = false
+    for input in inputs {
+      switch input.requiresGrad {
+      case true?: anyNeeds = true
+      case nil: anyUnknown = true
+      case false?: break
+      }
+    }
     let out = forward(function)
-    let requiresGrad: Bool? = function.needsInputGrad.contains(true) ? true
-      : function.needsInputGrad.contains(where: { $0 == nil }) ? nil : false
+    let requiresGrad: Bool? = anyNeeds ? true : anyUnknown ? nil : false
     let tensor = Tensor(lazy: out, requiresGrad: requiresGrad)
     if requiresGrad == true && !Tensor.isNoGrad {
+      // Only a function that joins the graph keeps its inputs and which of them need a gradient.
+      function.needsInputGrad = inputs.map(\.requiresGrad)
       function.parents = inputs
       tensor.context = function
     }

@@ -12,7 +12,8 @@ struct View: Hashable, Sendable {
   init(shape: [Int], strides: [Int], offset: Int = 0, mask: [Range<Int>]? = nil) {
     self.shape = shape
     // A dimension of size 1 never moves: canonical stride 0 makes equal views compare equal.
-    self.strides = zip(shape, strides).map { $0 == 1 ? 0 : $1 }
+    self.strides = strides
+    for d in shape.indices where shape[d] == 1 && strides[d] != 0 { self.strides[d] = 0 }
     self.offset = offset
     self.mask = mask
     if let m = mask, zip(m, shape).allSatisfy({ $0.lowerBound == 0 && $0.upperBound == $1 }) { self.mask = nil }
@@ -25,7 +26,9 @@ struct View: Hashable, Sendable {
   static func contiguousStrides(_ shape: [Int]) -> [Int] {
     var strides = [Int](repeating: 0, count: shape.count)
     var acc = 1
-    for d in stride(from: shape.count - 1, through: 0, by: -1) {
+    var d = shape.count
+    while d > 0 {
+      d -= 1
       strides[d] = shape[d] == 1 ? 0 : acc
       acc &*= shape[d]  // wraps only for shapes with a zero dimension, whose strides are never used
     }
@@ -35,7 +38,18 @@ struct View: Hashable, Sendable {
   var size: Int { shape.reduce(1, *) }
 
   /// True when the view reads its buffer front to back with nothing skipped, repeated or masked.
-  var isContiguous: Bool { offset == 0 && mask == nil && strides == View.contiguousStrides(shape) }
+  var isContiguous: Bool {
+    guard offset == 0 && mask == nil else { return false }
+    // The strides of View.contiguous(shape), compared without building them.
+    var acc = 1
+    var d = shape.count
+    while d > 0 {
+      d -= 1
+      if strides[d] != (shape[d] == 1 ? 0 : acc) { return false }
+      acc &*= shape[d]
+    }
+    return true
+  }
 
   /// Whether any index is masked out entirely (an empty valid range in some dimension).
   var isFullyMasked: Bool { mask?.contains(where: { $0.isEmpty }) ?? false }

@@ -12,9 +12,18 @@ extension Tensor {
 
   /// The same elements under a new shape; one entry may be -1 (inferred).
   public func reshape(_ newShape: [Int]) -> Tensor {
-    let known = newShape.filter { $0 != -1 }.reduce(1, *)
-    precondition(newShape.filter({ $0 == -1 }).count <= 1, "reshape: only one -1 is allowed in \(newShape)")
-    let resolved = newShape.map { $0 == -1 ? (known == 0 ? 0 : numel / known) : $0 }
+    var known = 1, inferred: Int? = nil
+    for (d, size) in newShape.enumerated() {
+      if size == -1 {
+        precondition(inferred == nil, "reshape: only one -1 is allowed in \(newShape)")
+        inferred = d
+      } else {
+        known &*= size
+      }
+    }
+    let numel = self.numel
+    var resolved = newShape
+    if let d = inferred { resolved[d] = known == 0 ? 0 : numel / known }
     precondition(resolved.allSatisfy { $0 >= 0 } && resolved.reduce(1, *) == numel,
                  "reshape: cannot reshape \(shape) to \(newShape)")
     if resolved == shape { return self }
@@ -49,8 +58,10 @@ extension Tensor {
   /// Reorders the axes.
   public func permute(_ order: [Int]) -> Tensor {
     let o = order.map { axis($0, op: "permute") }
-    precondition(o.count == ndim && Set(o).count == ndim, "permute: \(order) is not a permutation of \(ndim) axes")
-    if o == Array(0..<ndim) { return self }
+    var seen = [Bool](repeating: false, count: ndim)
+    for a in o where a < ndim { seen[a] = true }
+    precondition(o.count == ndim && !seen.contains(false), "permute: \(order) is not a permutation of \(ndim) axes")
+    if o.indices.allSatisfy({ o[$0] == $0 }) { return self }
     return Function.apply(PermuteFn(), [self]) { f in
       f.order = o
       return lazydata.permute(o)

@@ -2,9 +2,17 @@ import Foundation
 
 extension Tensor {
   private func reduce(_ op: ReduceOp, axes: [Int]?, keepdim: Bool) -> Tensor {
-    let ax = Set((axes ?? Array(0..<ndim)).map { axis($0, op: op == .sum ? "sum" : "max") })
-    let kept = shape.enumerated().filter { !ax.contains($0.offset) }.map(\.element)
-    let reducedShape = shape.enumerated().map { ax.contains($0.offset) ? 1 : $0.element }
+    let shape = self.shape
+    var reduced = [Bool](repeating: axes == nil, count: shape.count)
+    for a in axes ?? [] {
+      let d = axis(a, op: op == .sum ? "sum" : "max")
+      if d < shape.count { reduced[d] = true }  // a scalar's axis 0 reduces nothing
+    }
+    var kept: [Int] = [], reducedShape = shape
+    kept.reserveCapacity(shape.count)
+    for d in shape.indices {
+      if reduced[d] { reducedShape[d] = 1 } else { kept.append(shape[d]) }
+    }
     if shape.contains(0) && !kept.contains(0) {
       return Tensor.full(keepdim ? shape.map { $0 == 0 ? 1 : $0 } : kept, op == .sum ? 0 : -.infinity, dtype: dtype)
     }
