@@ -74,12 +74,17 @@ struct DotGEMMTests {
     #expect(results[0].indices.allSatisfy { cells.contains($0) != results[0][$0].isNaN })
   }
 
-  /// A narrow product: A rows unit-stride along K at a row stride past K; B either K-contiguous columns read in
-  /// place or row-major (copied first), two batch entries with B shared or not, C through a row table.
-  @Test("narrow 6x2 blocks over all of K match a float64 triple loop and give the same bits for any cut",
-        arguments: [(1, 1, 256, false), (5, 2, 259, true), (13, 9, 300, true), (7, 10, 264, false), (6, 12, 257, true)])
-  func narrowMatchesReference(shape: (Int, Int, Int, Bool)) {
-    let (m, n, k, rowMajorB) = shape
+  /// A's rows unit-stride along K at a row stride past K; B either K-contiguous columns read in place or
+  /// row-major (copied first), two batch entries with B shared or not, C through a row table. Narrow 6x2 blocks,
+  /// and 3x3 blocks over a copied B.
+  @Test("dot blocks over all of K match a float64 triple loop and give the same bits for any cut",
+        arguments: [(1, 1, 256, false, false), (5, 2, 259, true, false), (13, 9, 300, true, false),
+                    (7, 10, 264, false, false), (6, 12, 257, true, false), (8, 9, 2_100, true, false),
+                    (5, 2, 259, true, true), (13, 9, 300, true, true), (8, 9, 2_100, true, true)])
+  func allOfKMatchesReference(shape: (Int, Int, Int, Bool, Bool)) {
+    // The last flag picks 3x3 blocks over a copied B (which only a row-major B takes) instead of 6x2 blocks.
+    let (m, n, k, rowMajorB, threeByThree) = shape
+    let layout: DotGEMM.Layout = threeByThree ? .copiedB : .narrow(copiesB: rowMajorB)
     let batch = 2, lda = k + 3
     var random = DotTestRandom(state: UInt64(m * 1000 + n * 10 + k))
     let aBatch = m * lda
@@ -96,13 +101,13 @@ struct DotGEMMTests {
       cRows.withUnsafeBufferPointer { cr in
         aData.withUnsafeBufferPointer { a in bData.withUnsafeBufferPointer { b in
           c.withUnsafeMutableBufferPointer { out in
-            _ = DotGEMM.runNarrow(batch: batch, m: m, n: n, k: k, packsB: rowMajorB,
+            _ = DotGEMM.run(layout, batch: batch, m: m, n: n, k: k, kRun: k,
                                   a: MatrixOperand(base: a.baseAddress!, rowStride: lda, colStride: 1),
                                   aBatchStride: aBatch, aCount: aData.count,
                                   b: MatrixOperand(base: b.baseAddress!, rowStride: bRowStride, colStride: bColStride),
                                   bBatchStride: bBatch, bCount: bData.count,
                                   c: out.baseAddress!, ldc: 0, cBatchStride: cBatch, cRowOffsets: cr.baseAddress,
-                                  maxUnits: maxUnits,
+                                  cColOffsets: nil, maxUnits: maxUnits,
                                   parallel: { count, body in for i in (0..<count).reversed() { body(i, i % 3) } })
           }
         } }
@@ -127,7 +132,7 @@ struct DotGEMMTests {
     #expect(results[0].indices.allSatisfy { cells.contains($0) != results[0][$0].isNaN })
   }
 
-  @Test("few outputs over long unit-stride K runs, or few columns, schedule as dot products; the rest pack")
+  @Test("few outputs or few columns over a long K schedule as dot products; the rest pack")
   func schedulerChoosesDotProductsForFewOutputs() {
     let k = 4_096
     let ones = { (rows: Int) in Tensor([Float](repeating: 1, count: rows * k), shape: [rows, k]) }
@@ -141,8 +146,13 @@ struct DotGEMMTests {
     let narrowKernels = Scheduler.schedule([narrow.lazydata]).kernels
     #expect(narrowKernels.count == 1 && narrowKernels.first?.name.hasPrefix("f32_dot_6x2_avx2") == true)
     #expect(narrow.toArray().allSatisfy { $0 == Float(k) })
-    // Wider and strided along K: packed panels.
-    let strided = ones(8).matmul(ones(32).reshape(k, 32))
+    // Few outputs, B strided along K: 3x3 blocks over a K-contiguous copy of B.
+    let copied = ones(8).matmul(ones(32).reshape(k, 32))
+    let copiedSpec = Scheduler.schedule([copied.lazydata]).kernels.first?.gemm
+    #expect(copiedSpec.flatMap(DotGEMM.layout) == .copiedB)
+    #expect(copied.toArray().allSatisfy { $0 == Float(k) })
+    // More outputs, wider than narrow, B strided along K: packed panels.
+    let strided = ones(24).matmul(ones(32).reshape(k, 32))
     #expect(Scheduler.schedule([strided.lazydata]).kernels.first?.gemm?.runsAsDotProducts == false)
     // 64x64 outputs: packed panels.
     let many = ones(64).matmul(ones(64).transpose())

@@ -29,32 +29,37 @@ enum DotGEMM {
   /// The 6x16 micro-kernel would leave most of its lanes idle on such a C (10 of 16 columns for a 400->10
   /// linear layer); 6x2 dot blocks use all of them.
   static let narrowMaxColumns = 12
-  /// Most floats of B copied into K-contiguous columns for a narrow product.
-  static let maxPackedBFloats = 1 << 18
+  /// Most floats of B copied into K-contiguous columns (8 MiB).
+  static let maxCopiedBFloats = 1 << 21
 
   /// How `g` runs as dot products, or nil when it runs on packed panels.
   static func layout(_ g: GEMMSpec) -> Layout? {
     guard g.scatterColumns == nil else { return nil }
     if suits(batch: g.batch, m: g.m, n: g.n, k: g.k, kRun: g.kRun) { return .inPlace }
-    guard g.n <= narrowMaxColumns, g.k >= minDepth, g.a.colStride == 1, g.a.colOffsets == nil else { return nil }
-    if g.b.rowStride == 1 && g.b.rowOffsets == nil { return .narrow(packsB: false) }
-    let matrices = g.b.batchStride == 0 ? 1 : g.batch
-    return matrices * g.n * g.k <= maxPackedBFloats ? .narrow(packsB: true) : nil
+    guard g.k >= minDepth, g.a.colStride == 1, g.a.colOffsets == nil else { return nil }
+    let bAlongK = g.b.rowStride == 1 && g.b.rowOffsets == nil
+    let copyFits = (g.b.batchStride == 0 ? 1 : g.batch) * g.n * g.k <= maxCopiedBFloats
+    if !bAlongK && copyFits && g.m * g.n <= maxOutputs { return .copiedB }
+    guard g.n <= narrowMaxColumns, bAlongK || copyFits else { return nil }
+    return .narrow(copiesB: !bAlongK)
   }
 
   /// How a product runs as dot products.
   enum Layout: Equatable {
-    /// Both operands are read in place over their shared K runs.
+    /// 3x3 blocks over the K runs both operands share, read in place.
     case inPlace
-    /// C has at most ``narrowMaxColumns`` columns and A's rows are unit-stride along K: one run of all of K.
-    /// B's columns are read in place when they are unit-stride along K too, else first copied into a
-    /// K-contiguous block (`packsB`).
-    case narrow(packsB: Bool)
+    /// 3x3 blocks over all of K: A's rows are unit-stride along K, and B's columns, which are not, are first
+    /// copied into a K-contiguous block (a convolution's weight gradient with a row-major im2col operand).
+    case copiedB
+    /// C has at most ``narrowMaxColumns`` columns and A's rows are unit-stride along K: 6x2 blocks over all of
+    /// K. B's columns are read in place when they are unit-stride along K too, else first copied (`copiesB`).
+    case narrow(copiesB: Bool)
   }
 
-  /// C[q] = A[q] * B[q] for every batch entry `q` as dot products laid out as `layout` says (see
+  /// C[q] = A[q] * B[q] for every batch entry `q` as dot products laid out as `layout` says: B's columns
+  /// copied into K-contiguous rows of the workspace first where the layout asks, then
   /// ``runInPlace(batch:m:n:k:kRun:a:aBatchStride:aCount:b:bBatchStride:bCount:c:ldc:cBatchStride:cRowOffsets:cColOffsets:maxUnits:parallel:)``
-  /// and ``runNarrow(batch:m:n:k:packsB:a:aBatchStride:aCount:b:bBatchStride:bCount:c:ldc:cBatchStride:cRowOffsets:cColOffsets:maxUnits:parallel:)``).
+  /// or ``runNarrow(batch:m:n:k:a:aBatchStride:aCount:b:bBatchStride:bCount:c:ldc:cBatchStride:cRowOffsets:cColOffsets:maxUnits:parallel:)``.
   /// Returns the number of units the blocks were cut into.
   static func run(_ layout: Layout, batch: Int, m: Int, n: Int, k: Int, kRun: Int,
                   a: MatrixOperand, aBatchStride: Int, aCount: Int,
@@ -62,97 +67,98 @@ enum DotGEMM {
                   c: UnsafeMutablePointer<Float>, ldc: Int, cBatchStride: Int,
                   cRowOffsets: UnsafePointer<Int>?, cColOffsets: UnsafePointer<Int>?,
                   maxUnits: Int, parallel: ParallelFor) -> Int {
-    switch layout {
-    case .inPlace:
-      return runInPlace(batch: batch, m: m, n: n, k: k, kRun: kRun, a: a, aBatchStride: aBatchStride, aCount: aCount,
-                        b: b, bBatchStride: bBatchStride, bCount: bCount, c: c, ldc: ldc, cBatchStride: cBatchStride,
-                        cRowOffsets: cRowOffsets, cColOffsets: cColOffsets, maxUnits: maxUnits, parallel: parallel)
-    case .narrow(let packsB):
-      return runNarrow(batch: batch, m: m, n: n, k: k, packsB: packsB, a: a, aBatchStride: aBatchStride,
-                       aCount: aCount, b: b, bBatchStride: bBatchStride, bCount: bCount, c: c, ldc: ldc,
-                       cBatchStride: cBatchStride, cRowOffsets: cRowOffsets, cColOffsets: cColOffsets,
-                       maxUnits: maxUnits, parallel: parallel)
+    guard batch > 0, m > 0, n > 0 else { return 0 }
+    return KernelWorkspace.withWorkspace { workspace in
+      var b = b, bBatchStride = bBatchStride, bCount = bCount
+      if layout == .copiedB || layout == .narrow(copiesB: true) {
+        let matrices = bBatchStride == 0 ? 1 : batch
+        let floats = matrices &* n &* k
+        let copy = workspace.sharedFloats(count: Swift.max(1, floats))
+        for q in 0..<matrices {
+          GEMMPacking.packColumnsAlongK(b, batchOffset: q &* bBatchStride, cols: n, depth: k, into: copy + q &* n &* k)
+        }
+        (b, bBatchStride, bCount) = (MatrixOperand(base: copy, rowStride: 1, colStride: k),
+                                     matrices == 1 ? 0 : n &* k, floats)
+      }
+      switch layout {
+      case .inPlace, .copiedB:
+        return runInPlace(batch: batch, m: m, n: n, k: k, kRun: layout == .inPlace ? kRun : k, a: a,
+                          aBatchStride: aBatchStride, aCount: aCount, b: b, bBatchStride: bBatchStride, bCount: bCount,
+                          c: c, ldc: ldc, cBatchStride: cBatchStride, cRowOffsets: cRowOffsets,
+                          cColOffsets: cColOffsets, maxUnits: maxUnits, parallel: parallel)
+      case .narrow:
+        return runNarrow(batch: batch, m: m, n: n, k: k, a: a, aBatchStride: aBatchStride, aCount: aCount,
+                         b: b, bBatchStride: bBatchStride, bCount: bCount, c: c, ldc: ldc,
+                         cBatchStride: cBatchStride, cRowOffsets: cRowOffsets, cColOffsets: cColOffsets,
+                         maxUnits: maxUnits, parallel: parallel)
+      }
     }
   }
 
-  /// C[q] = A[q] * B[q] for a narrow product (``Layout/narrow(packsB:)``) as 6x2 blocks of dot products over
-  /// all of K (``f32_dot_6x2_avx2(_:depth:out:)``). B's columns are first copied into K-contiguous rows of the
-  /// workspace when `packsB`. The blocks are cut into at most `maxUnits` units of consecutive blocks; each
-  /// output is one block's sum over all of K, so the cut never changes a result. Returns the number of units.
-  static func runNarrow(batch: Int, m: Int, n: Int, k: Int, packsB: Bool,
+  /// C[q] = A[q] * B[q] for a narrow product (``Layout/narrow(copiesB:)``) as 6x2 blocks of dot products over
+  /// all of K (``f32_dot_6x2_avx2(_:depth:out:)``), A's rows and B's columns both unit-stride along K. The
+  /// blocks are cut into at most `maxUnits` units of consecutive blocks; each output is one block's sum over all
+  /// of K, so the cut never changes a result. Returns the number of units.
+  static func runNarrow(batch: Int, m: Int, n: Int, k: Int,
                         a: MatrixOperand, aBatchStride: Int, aCount: Int,
                         b: MatrixOperand, bBatchStride: Int, bCount: Int,
                         c: UnsafeMutablePointer<Float>, ldc: Int, cBatchStride: Int,
                         cRowOffsets: UnsafePointer<Int>? = nil, cColOffsets: UnsafePointer<Int>? = nil,
                         maxUnits: Int, parallel: ParallelFor) -> Int {
     guard batch > 0, m > 0, n > 0 else { return 0 }
-    let matrices = bBatchStride == 0 ? 1 : batch
-    let floats = matrices &* n &* k
-    return KernelWorkspace.withWorkspace { workspace in
-      var b = b, bBatchStride = bBatchStride, bCount = bCount
-      if packsB {
-        let packed = workspace.sharedFloats(count: Swift.max(1, floats))
-        for q in 0..<matrices {
-          GEMMPacking.packColumnsAlongK(b, batchOffset: q &* bBatchStride, cols: n, depth: k,
-                                        into: packed + q &* n &* k)
-        }
-        (b, bBatchStride, bCount) = (MatrixOperand(base: packed, rowStride: 1, colStride: k),
-                                     matrices == 1 ? 0 : n &* k, floats)
-      }
-      let rows = F32NarrowDotTile.rows, cols = F32NarrowDotTile.cols
-      let rowBlocks = (m + rows - 1) / rows, colBlocks = (n + cols - 1) / cols
-      let blocks = batch * rowBlocks * colBlocks
-      let wanted = Swift.min(blocks, Swift.max(1, maxUnits))
-      let perUnit = (blocks + wanted - 1) / wanted
-      let units = (blocks + perUnit - 1) / perUnit
-      let out = OutputMatrix(base: c, ldc: ldc, rowOffsets: cRowOffsets, colOffsets: cColOffsets)
-      /// The block's outputs inside C.
-      @inline(__always) func store(_ t: UnsafePointer<Float>, batch q: Int, row i0: Int, col j0: Int) {
-        let cq = c + q &* cBatchStride, height = Swift.min(rows, m &- i0)
-        if cRowOffsets == nil && cColOffsets == nil && j0 &+ cols <= n {
-          var target = cq + (i0 &* ldc &+ j0)
-          for di in 0..<height {
-            for dj in 0..<cols { target[dj] = t[cols &* di &+ dj] }
-            target += ldc
-          }
-          return
-        }
+    let rows = F32NarrowDotTile.rows, cols = F32NarrowDotTile.cols
+    let rowBlocks = (m + rows - 1) / rows, colBlocks = (n + cols - 1) / cols
+    let blocks = batch * rowBlocks * colBlocks
+    let wanted = Swift.min(blocks, Swift.max(1, maxUnits))
+    let perUnit = (blocks + wanted - 1) / wanted
+    let units = (blocks + perUnit - 1) / perUnit
+    let out = OutputMatrix(base: c, ldc: ldc, rowOffsets: cRowOffsets, colOffsets: cColOffsets)
+    /// The block's outputs inside C.
+    @inline(__always) func store(_ t: UnsafePointer<Float>, batch q: Int, row i0: Int, col j0: Int) {
+      let cq = c + q &* cBatchStride, height = Swift.min(rows, m &- i0)
+      if cRowOffsets == nil && cColOffsets == nil && j0 &+ cols <= n {
+        var target = cq + (i0 &* ldc &+ j0)
         for di in 0..<height {
-          for dj in 0..<Swift.min(cols, n &- j0) {
-            cq[out.offset(row: i0 &+ di, col: j0 &+ dj)] = t[cols &* di &+ dj]
-          }
+          for dj in 0..<cols { target[dj] = t[cols &* di &+ dj] }
+          target += ldc
+        }
+        return
+      }
+      for di in 0..<height {
+        for dj in 0..<Swift.min(cols, n &- j0) {
+          cq[out.offset(row: i0 &+ di, col: j0 &+ dj)] = t[cols &* di &+ dj]
         }
       }
-      parallel(units) { unit, _ in
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: rows * cols) { tile in
-          let t = tile.baseAddress!
-          // Blocks go batch entry, then row block, then column block: A's six rows stay in L1 across B's columns.
-          let first = unit * perUnit, end = Swift.min(blocks, first + perUnit)
-          var q = first / (rowBlocks * colBlocks)
-          var i0 = (first / colBlocks) % rowBlocks * rows, j0 = first % colBlocks * cols
-          for _ in first..<end {
-            let aq = q &* aBatchStride, bq = q &* bBatchStride
-            // Rows and columns past the edge repeat the last one; their results are not stored.
-            @inline(__always) func row(_ d: Int) -> Int { aq &+ a.rowOffset(Swift.min(i0 &+ d, m &- 1)) }
-            @inline(__always) func col(_ d: Int) -> Int { bq &+ b.colOffset(Swift.min(j0 &+ d, n &- 1)) }
-            let r = (row(0), row(1), row(2), row(3), row(4), row(5)), c0 = col(0), c1 = col(1)
-            let block = NarrowDotBlock(
-              a: (a.base + r.0, a.base + r.1, a.base + r.2, a.base + r.3, a.base + r.4, a.base + r.5),
-              b: (b.base + c0, b.base + c1),
-              aLimit: aCount &- Swift.max(r.0, r.1, r.2, r.3, r.4, r.5), bLimit: bCount &- Swift.max(c0, c1))
-            f32_dot_6x2_avx2(block, depth: k, out: t)
-            store(t, batch: q, row: i0, col: j0)
-            j0 &+= cols
-            if j0 >= n {
-              j0 = 0
-              i0 &+= rows
-              if i0 >= m { i0 = 0; q &+= 1 }
-            }
-          }
-        }
-      }
-      return units
     }
+    parallel(units) { unit, _ in
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: rows * cols) { tile in
+        let t = tile.baseAddress!
+        // Blocks go batch entry, then row block, then column block: A's six rows stay in L1 across B's columns.
+        let first = unit * perUnit, end = Swift.min(blocks, first + perUnit)
+        var q = first / (rowBlocks * colBlocks)
+        var i0 = (first / colBlocks) % rowBlocks * rows, j0 = first % colBlocks * cols
+        for _ in first..<end {
+          let aq = q &* aBatchStride, bq = q &* bBatchStride
+          // Rows and columns past the edge repeat the last one; their results are not stored.
+          @inline(__always) func row(_ d: Int) -> Int { aq &+ a.rowOffset(Swift.min(i0 &+ d, m &- 1)) }
+          @inline(__always) func col(_ d: Int) -> Int { bq &+ b.colOffset(Swift.min(j0 &+ d, n &- 1)) }
+          let r = (row(0), row(1), row(2), row(3), row(4), row(5)), c0 = col(0), c1 = col(1)
+          let block = NarrowDotBlock(
+            a: (a.base + r.0, a.base + r.1, a.base + r.2, a.base + r.3, a.base + r.4, a.base + r.5),
+            b: (b.base + c0, b.base + c1),
+            aLimit: aCount &- Swift.max(r.0, r.1, r.2, r.3, r.4, r.5), bLimit: bCount &- Swift.max(c0, c1))
+          f32_dot_6x2_avx2(block, depth: k, out: t)
+          store(t, batch: q, row: i0, col: j0)
+          j0 &+= cols
+          if j0 >= n {
+            j0 = 0
+            i0 &+= rows
+            if i0 >= m { i0 = 0; q &+= 1 }
+          }
+        }
+      }
+    }
+    return units
   }
 
   /// K floats one pass over a unit's blocks covers: its A rows and B columns for that much K stay in L2

@@ -107,7 +107,7 @@ struct GEMMSpec: Sendable {
   /// The micro-kernel the product runs on, as the registry names it.
   var microKernelName: String {
     switch DotGEMM.layout(self) {
-    case .inPlace?: return "f32_dot_3x3_avx2"
+    case .inPlace?, .copiedB?: return "f32_dot_3x3_avx2"
     case .narrow?: return "f32_dot_6x2_avx2"
     case nil: return "f32_gemm_6x16_avx2"
     }
