@@ -14,7 +14,7 @@ enum GEMMKernel {
                 a: aMatrix, aBatchStride: spec.a.batchStride, aCount: aBuffer.count - spec.a.offset,
                 b: bMatrix, bBatchStride: spec.b.batchStride, bCount: bBuffer.count - spec.b.offset,
                 c: buffers[kernel.output].floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride,
-                cRowOffsets: cRows, cColOffsets: cCols, maxUnits: 4 * pool.threadCount,
+                cRowOffsets: cRows, cColOffsets: cCols, maxUnits: layout.unitsPerThread * pool.threadCount,
                 parallel: { count, body in pool.parallelFor(count, body) })
             }
             // A product fused with its col2im adds into a zeroed output (its tiles are cut the same at every
