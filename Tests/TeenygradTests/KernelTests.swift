@@ -231,6 +231,37 @@ struct GEMMPackingTests {
       }
     }
   }
+
+  @Test("B columns copied K-contiguous, through strides and through offset tables")
+  func packColumnsAlongK() {
+    var random = KernelTestRandom(state: 5)
+    let data = random.floats(4000)
+    // Row offsets scattered as a gathered operand's would be; columns two floats apart.
+    let rowOffsets = (0..<40).map { ($0 % 7) * 300 + $0 / 7 * 41 }, colOffsets = (0..<12).map { 2 * $0 }
+    for (depth, cols) in [(1, 1), (8, 8), (19, 9), (33, 12), (40, 3)] {
+      var layouts = Self.layouts.map { ($0.0, $0.1, $0.2, false) }
+      layouts.append(("offset tables", 0, 0, true))
+      for (name, rowStride, colStride, indexed) in layouts {
+        data.withUnsafeBufferPointer { d in
+          rowOffsets.withUnsafeBufferPointer { ro in
+            colOffsets.withUnsafeBufferPointer { co in
+              let b = MatrixOperand(base: d.baseAddress!, rowStride: rowStride, colStride: colStride,
+                                    rowOffsets: indexed ? ro.baseAddress : nil, colOffsets: indexed ? co.baseAddress : nil)
+              var copy = [Float](repeating: .nan, count: cols * depth)
+              copy.withUnsafeMutableBufferPointer {
+                GEMMPacking.packColumnsAlongK(b, batchOffset: 3, cols: cols, depth: depth, into: $0.baseAddress!)
+              }
+              for j in 0..<cols {
+                for p in 0..<depth {
+                  #expect(copy[j * depth + p] == d[3 + b.rowOffset(p) + b.colOffset(j)], "\(name) \(depth)x\(cols)")
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 @Suite("GEMM driver")

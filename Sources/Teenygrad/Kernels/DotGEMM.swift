@@ -4,9 +4,10 @@
 /// convolution's weight gradient: output-gradient rows against input-window rows), C's few elements are
 /// better computed as 3x3 blocks of dot products over those runs (``f32_dot_3x3_avx2(_:runs:out:)``) than by
 /// packing A and B panels: packing reads and writes all of A and B for a handful of outputs each.
-/// A C of at most ``narrowMaxColumns`` columns whose A rows are unit-stride along K (a linear layer with ten
-/// outputs) runs as 6x2 blocks (``f32_dot_6x2_avx2(_:depth:out:)``), which use every SIMD lane where the
-/// 6x16 kernel would leave columns idle.
+/// Where only A's rows are unit-stride along K, B's columns are first copied K-contiguous: a few outputs then
+/// run as 3x3 blocks over all of K, and a C of at most ``narrowMaxColumns`` columns (a linear layer with ten
+/// outputs) as 6x2 blocks (``f32_dot_6x2_avx2(_:depth:out:)``), which use every SIMD lane where the 6x16
+/// kernel would leave columns idle.
 /// Every output sums its K in the same passes and order whichever unit computes it, so results do not depend
 /// on the thread count.
 enum DotGEMM {
@@ -29,6 +30,9 @@ enum DotGEMM {
   /// The 6x16 micro-kernel would leave most of its lanes idle on such a C (10 of 16 columns for a 400->10
   /// linear layer); 6x2 dot blocks use all of them.
   static let narrowMaxColumns = 12
+  /// Deepest K of a narrow product: a 6x2 block walks all of K at once, and its six A rows (at most 192 KiB
+  /// here) must stay in L2 while the block's neighbours along B's columns read them again.
+  static let narrowMaxDepth = 8_192
   /// Most floats of B copied into K-contiguous columns (8 MiB).
   static let maxCopiedBFloats = 1 << 21
 
@@ -40,7 +44,7 @@ enum DotGEMM {
     let bAlongK = g.b.rowStride == 1 && g.b.rowOffsets == nil
     let copyFits = (g.b.batchStride == 0 ? 1 : g.batch) * g.n * g.k <= maxCopiedBFloats
     if !bAlongK && copyFits && g.m * g.n <= maxOutputs { return .copiedB }
-    guard g.n <= narrowMaxColumns, bAlongK || copyFits else { return nil }
+    guard g.n <= narrowMaxColumns, g.k <= narrowMaxDepth, bAlongK || copyFits else { return nil }
     return .narrow(copiesB: !bAlongK)
   }
 

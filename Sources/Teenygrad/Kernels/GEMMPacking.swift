@@ -293,9 +293,8 @@ enum GEMMPacking {
     }
   }
 
-
   /// B's `cols` columns as rows of `depth` K-contiguous floats, `out[j * depth + p] = B[p][j]` with B offset by
-  /// `batchOffset`: a narrow product's dot products then read each column as one run (``DotGEMM``).
+  /// `batchOffset`: dot products along K then read each column as one run (``DotGEMM``).
   static func packColumnsAlongK(_ b: MatrixOperand, batchOffset: Int, cols: Int, depth: Int,
                                 into out: UnsafeMutablePointer<Float>) {
     let base = b.base + batchOffset
