@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """teenygrad's GEMM and reduce kernels against numpy/OpenBLAS, measured in the same run.
 
-    python3 tools/bench_kernels.py [--repeat 5] [--bin .build-rel/release/teeny-bench] [--skip-gemm]
+    python3 tools/bench_kernels.py [--repeat 5] [--rounds 3] [--bin .build-rel/release/teeny-bench] [--skip-gemm]
 
 How each side is timed:
   - teenygrad: through the public Tensor API. GEMMs are `a.matmul(b).realize()` on realized contiguous
@@ -11,6 +11,8 @@ How each side is timed:
   - numpy: `a @ b` with OpenBLAS's thread count set by threadpoolctl (1, then all cores), and `a.sum()`,
     `a.sum(axis=...)` (numpy's reductions are single-threaded whatever the BLAS setting).
 Each figure is the median of --repeat samples (at least 5); a sample repeats a fast op until it lasts 20 ms.
+GEMMs run --rounds times on both sides in turn: the table gives the median over rounds of each side, their
+ratio, and the median of the per-round ratios ("paired"), which a slow minute on a shared machine moves least.
 
 Shapes: square SGEMMs 256..2048; the MNIST linear layers at batch 128 and their backward products; the
 im2col products of teenygrad's TinyConvNet (conv 1->8 3x3 on 28x28, conv 8->16 3x3 on the pooled 13x13)
@@ -28,6 +30,7 @@ the GEMM micro-kernel object showing ymm `vfmadd231ps`.
 import argparse
 import glob
 import os
+import statistics
 import subprocess
 import sys
 
@@ -68,26 +71,34 @@ def numpy_gemm(m, k, n, threads, repeat):
         return benchlib.median_seconds(lambda: a @ b, repeat)
 
 
-def gemm_section(binary, shapes, threads, repeat):
+def gemm_section(binary, shapes, threads, repeat, rounds):
     cores = max(threads)
     table = []
     for name, m, k, n in shapes:
-        # Each shape runs on both sides back to back, so that a change in machine load hits both alike.
-        rows = benchlib.run_teeny_bench(binary, ["gemm", "--threads", ",".join(map(str, threads)), "--repeat",
-                                                 str(repeat), "--shape", f"{m}x{k}x{n}"])
-        teeny = {(r["shape"], r["threads"]): r for r in rows}
-        blas_seconds = {t: numpy_gemm(m, k, n, t, repeat) for t in threads}
+        # Each shape runs on both sides back to back, `rounds` times in turn, so that a change in machine
+        # load hits both alike; each side's figure is the median over rounds of its per-round median, and
+        # "paired" is the median of the per-round ratios.
+        teeny = {t: [] for t in threads}
+        blas = {t: [] for t in threads}
         flops = 2.0 * m * k * n
+        for _ in range(rounds):
+            rows = benchlib.run_teeny_bench(binary, ["gemm", "--threads", ",".join(map(str, threads)), "--repeat",
+                                                     str(repeat), "--shape", f"{m}x{k}x{n}"])
+            for r in rows:
+                teeny[r["threads"]].append(r)
+            for t in threads:
+                blas[t].append(flops / numpy_gemm(m, k, n, t, repeat) * 1e-9)
         for t in threads:
-            r = teeny[(f"{m}x{k}x{n}", t)]
-            blas = blas_seconds[t]
-            blas_gflops = flops / blas * 1e-9
-            table.append([name, f"{m}x{k}x{n}", t, f"{r['gflops']:.1f}", f"{blas_gflops:.1f}",
-                          benchlib.ratio(r["gflops"], blas_gflops),
-                          f"{100 * r['gflops'] / (PEAK_PER_CORE * t):.0f}%",
-                          benchlib.ratio(r["speedup"], 1) if t == cores and t > 1 else ""])
+            gflops = statistics.median(r["gflops"] for r in teeny[t])
+            blas_gflops = statistics.median(blas[t])
+            paired = statistics.median(r["gflops"] / b for r, b in zip(teeny[t], blas[t]))
+            speedup = statistics.median(r["speedup"] for r in teeny[t])
+            table.append([name, f"{m}x{k}x{n}", t, f"{gflops:.1f}", f"{blas_gflops:.1f}",
+                          benchlib.ratio(gflops, blas_gflops), f"{paired:.2f}x",
+                          f"{100 * gflops / (PEAK_PER_CORE * t):.0f}%",
+                          benchlib.ratio(speedup, 1) if t == cores and t > 1 else ""])
     return benchlib.table(["product", "MxKxN", "threads", "teeny GFLOP/s", "OpenBLAS GFLOP/s", "teeny/BLAS",
-                           f"% of {PEAK_PER_CORE:.0f}/core", "speedup"], table)
+                           "paired", f"% of {PEAK_PER_CORE:.0f}/core", "speedup"], table)
 
 
 def reduce_section(binary, threads, repeat):
@@ -133,6 +144,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bin", help="the teeny-bench binary")
     parser.add_argument("--repeat", type=int, default=5, help="samples per figure (at least 5)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="GEMM rounds, both sides in turn; figures are medians over rounds")
     parser.add_argument("--skip-gemm", action="store_true", help="only the reductions and objdump")
     parser.add_argument("--skip-reduce", action="store_true", help="only the GEMMs and objdump")
     args = parser.parse_args()
@@ -140,12 +153,13 @@ def main():
     cores = benchlib.physical_cores()
     threads = sorted({1, cores})
     binary = benchlib.find_teeny_bench(args.bin)
-    print(f"# teenygrad kernels vs numpy {np.__version__} (OpenBLAS): {cores} cores, medians of {repeat}\n")
+    print(f"# teenygrad kernels vs numpy {np.__version__} (OpenBLAS): {cores} cores, medians of {repeat}, "
+          f"GEMMs over {max(1, args.rounds)} interleaved rounds\n")
     if not args.skip_gemm:
         print("## square SGEMM\n")
-        print(gemm_section(binary, SQUARE, threads, repeat))
+        print(gemm_section(binary, SQUARE, threads, repeat, max(1, args.rounds)))
         print("\n## MNIST shapes at batch 128 (linear layers, im2col conv products, backward products)\n")
-        print(gemm_section(binary, MNIST_SHAPES, threads, repeat))
+        print(gemm_section(binary, MNIST_SHAPES, threads, repeat, max(1, args.rounds)))
         print()
     if not args.skip_reduce:
         print("## sums (goal: teeny/numpy >= 0.9)\n")
