@@ -157,6 +157,34 @@ struct GEMMMicroKernelTests {
     }
   }
 
+  @Test("A column of 6x16 tiles in one call equals one call per tile", arguments: [(9, 8, false), (10, 16, true)])
+  func tileColumn(shape: (Int, Int, Bool)) {
+    let (depth, cols, accumulate) = shape
+    var random = KernelTestRandom(state: UInt64(depth * 100 + cols))
+    let tiles = 4, lda = depth + 3, ldc = 21
+    let a = random.floats(tiles * 6 * lda), b = random.floats(depth * 16)
+    let start = random.floats(tiles * 6 * ldc)
+    var column = start, perTile = start
+    f32_gemm_6x16_avx2(depth: depth, a: a, aRowStride: lda, aStep: 1, b: b, c: &column, ldc: ldc, rows: 6,
+                       cols: cols, accumulate: accumulate, tiles: tiles)
+    for t in 0..<tiles {
+      a.withUnsafeBufferPointer { a in
+        perTile.withUnsafeMutableBufferPointer { c in
+          f32_gemm_6x16_avx2(depth: depth, a: a.baseAddress! + 6 * t * lda, aRowStride: lda, aStep: 1, b: b,
+                             c: c.baseAddress! + 6 * t * ldc, ldc: ldc, rows: 6, cols: cols, accumulate: accumulate)
+        }
+      }
+    }
+    #expect(column.map(\.bitPattern) == perTile.map(\.bitPattern))
+    // Columns past `cols` keep their values.
+    #expect((0..<(tiles * 6)).allSatisfy { r in (cols..<ldc).allSatisfy { column[r * ldc + $0] == start[r * ldc + $0] } })
+    var reference = start
+    f32_gemm_6x16_reference(depth: depth, a: a, aRowStride: lda, aStep: 1, b: b, c: &reference, ldc: ldc,
+                            rows: 6, cols: cols, accumulate: accumulate)
+    #expect((0..<6).allSatisfy { r in (0..<cols).allSatisfy {
+      abs(column[r * ldc + $0] - reference[r * ldc + $0]) <= tolerance(depth: depth) } })
+  }
+
   @Test("6x16 AVX2 tile reads a row-major B in place", arguments: [0, 1, 9, 40])
   func unpackedB(depth: Int) {
     var random = KernelTestRandom(state: UInt64(depth) + 31)

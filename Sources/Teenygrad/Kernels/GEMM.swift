@@ -236,6 +236,14 @@ enum GEMM {
     let mr = F32GEMMTile.rows
     let column = a.base + depth.lowerBound &* a.colStride
     var i = rows.lowerBound
+    if c.rowOffsets == nil && c.colOffsets == nil {
+      // C strided: every full tile in one call.
+      let tiles = rows.count / mr
+      f32_gemm_6x16_avx2(depth: depth.count, a: column + i &* a.rowStride, aRowStride: a.rowStride,
+                         aStep: a.colStride, b: b.base, bStep: b.step, c: c.base + (i &* c.ldc &+ cols.lowerBound),
+                         ldc: c.ldc, rows: mr, cols: cols.count, accumulate: accumulate, tiles: tiles)
+      i &+= tiles &* mr
+    }
     while i &+ mr <= rows.upperBound {
       c.tile(row: i, col: cols.lowerBound, rows: mr, cols: cols.count, accumulate: accumulate) { out, ldc, acc in
         f32_gemm_6x16_avx2(depth: depth.count, a: column + i &* a.rowStride, aRowStride: a.rowStride,

@@ -13,10 +13,33 @@ enum F32GEMMTile {
 /// zero-padded past the valid rows; an unpacked row-major or column-major A can be read in place when
 /// all six rows exist. The loop is the same for edge tiles; only the write-back looks at `rows` and
 /// `cols`. C rows are `ldc` apart.
+///
+/// With `tiles` > 1 the call runs that many tiles down the column of C against the same B micro-panel, tile
+/// `t` reading A from `a + 6 * t * aRowStride` (an A read in place) and writing C from `c + 6 * t * ldc`: one
+/// call for a column of shallow tiles (a K of 9 in a small convolution), where a call per tile would cost
+/// about a third of each tile. Never inlined: its callers' register pressure would spill the accumulators.
+@inline(never)
 func f32_gemm_6x16_avx2(
   depth: Int, a: UnsafePointer<Float>, aRowStride: Int = 1, aStep: Int = F32GEMMTile.rows,
   b: UnsafePointer<Float>, bStep: Int = F32GEMMTile.cols, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
-  cols: Int, accumulate: Bool
+  cols: Int, accumulate: Bool, tiles: Int = 1
+) {
+  var tileA = UnsafeRawPointer(a)
+  var tileC = c
+  let tileABytes = F32GEMMTile.rows &* aRowStride &* 4
+  for _ in 0..<tiles {
+    f32_gemm_6x16_tile(depth: depth, a: tileA, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
+                       c: tileC, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
+    tileA += tileABytes
+    tileC += F32GEMMTile.rows &* ldc
+  }
+}
+
+/// One tile of ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:tiles:)``.
+@inline(__always)
+private func f32_gemm_6x16_tile(
+  depth: Int, a: UnsafeRawPointer, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
+  c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool
 ) {
   var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
   var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
@@ -28,7 +51,7 @@ func f32_gemm_6x16_avx2(
   let rowBytes = aRowStride &* 4
   let stepBytes = aStep &* 4
   let bStepBytes = bStep &* 4
-  var pa = UnsafeRawPointer(a)
+  var pa = a
   var pa3 = pa + 3 &* rowBytes
   var pb = UnsafeRawPointer(b)
   var remaining = depth
