@@ -166,7 +166,7 @@ struct GEMMMicroKernelTests {
     let start = random.floats(tiles * 6 * ldc)
     var column = start, perTile = start
     f32_gemm_6x16_avx2(depth: depth, a: a, aRowStride: lda, aStep: 1, b: b, c: &column, ldc: ldc, rows: 6,
-                       cols: cols, accumulate: accumulate, tiles: tiles)
+                       cols: cols, accumulate: accumulate, tiles: tiles, tileStrides: (6 * lda, 0, 6 * ldc))
     for t in 0..<tiles {
       a.withUnsafeBufferPointer { a in
         perTile.withUnsafeMutableBufferPointer { c in
@@ -183,6 +183,31 @@ struct GEMMMicroKernelTests {
                             rows: 6, cols: cols, accumulate: accumulate)
     #expect((0..<6).allSatisfy { r in (0..<cols).allSatisfy {
       abs(column[r * ldc + $0] - reference[r * ldc + $0]) <= tolerance(depth: depth) } })
+  }
+
+  @Test("A row of 6x16 tiles in one call equals one call per tile", arguments: [(10, 6, false), (7, 4, true)])
+  func tileRow(shape: (Int, Int, Bool)) {
+    let (depth, rows, accumulate) = shape
+    var random = KernelTestRandom(state: UInt64(depth * 10 + rows))
+    let tiles = 3, ldc = tiles * 16 + 5
+    // A packed micro-panel (zero past `rows`), B as `tiles` packed micro-panels one after another.
+    var a = random.floats(6 * depth)
+    for p in 0..<depth { for r in rows..<6 { a[p * 6 + r] = 0 } }
+    let b = random.floats(tiles * 16 * depth), start = random.floats(6 * ldc)
+    var row = start, perTile = start
+    f32_gemm_6x16_avx2(depth: depth, a: a, b: b, c: &row, ldc: ldc, rows: rows, cols: 16, accumulate: accumulate,
+                       tiles: tiles, tileStrides: (0, 16 * depth, 16))
+    for t in 0..<tiles {
+      b.withUnsafeBufferPointer { b in
+        perTile.withUnsafeMutableBufferPointer { c in
+          f32_gemm_6x16_avx2(depth: depth, a: a, b: b.baseAddress! + t * 16 * depth, c: c.baseAddress! + 16 * t,
+                             ldc: ldc, rows: rows, cols: 16, accumulate: accumulate)
+        }
+      }
+    }
+    #expect(row.map(\.bitPattern) == perTile.map(\.bitPattern))
+    // Rows past `rows` and columns past the tiles keep their values.
+    #expect((0..<6).allSatisfy { r in (0..<ldc).allSatisfy { (r < rows && $0 < 16 * tiles) || row[r * ldc + $0] == start[r * ldc + $0] } })
   }
 
   @Test("6x16 AVX2 tile reads a row-major B in place", arguments: [0, 1, 9, 40])

@@ -241,7 +241,8 @@ enum GEMM {
       let tiles = rows.count / mr
       f32_gemm_6x16_avx2(depth: depth.count, a: column + i &* a.rowStride, aRowStride: a.rowStride,
                          aStep: a.colStride, b: b.base, bStep: b.step, c: c.base + (i &* c.ldc &+ cols.lowerBound),
-                         ldc: c.ldc, rows: mr, cols: cols.count, accumulate: accumulate, tiles: tiles)
+                         ldc: c.ldc, rows: mr, cols: cols.count, accumulate: accumulate, tiles: tiles,
+                         tileStrides: (mr &* a.rowStride, 0, mr &* c.ldc))
       i &+= tiles &* mr
     }
     while i &+ mr <= rows.upperBound {
@@ -287,9 +288,19 @@ enum GEMM {
     }
     // Plain loops: `stride(from:to:by:)` is not inlined here, and costs a call per tile.
     if depth <= rowOrderMaxDepth {
+      // A strided C takes each A micro-panel's full B micro-panels (never the packed edge one) in one call.
+      let fullPanels = c.rowOffsets == nil && c.colOffsets == nil ? cols.count / nr : 0
       var i = 0
       while i < rows.count {
         var j = 0
+        if fullPanels > 0 {
+          let tileRows = min(mr, rows.count &- i)
+          f32_gemm_6x16_avx2(depth: depth, a: packedA + (i / mr) &* aPanelFloats, b: b.base, bStep: b.step,
+                             c: c.base + ((rows.lowerBound &+ i) &* c.ldc &+ cols.lowerBound), ldc: c.ldc,
+                             rows: tileRows, cols: nr, accumulate: accumulate, tiles: fullPanels,
+                             tileStrides: (0, b.panelStride, nr))
+          j = fullPanels &* nr
+        }
         while j < cols.count { tile(i, j); j &+= nr }
         i &+= mr
       }

@@ -14,24 +14,24 @@ enum F32GEMMTile {
 /// all six rows exist. The loop is the same for edge tiles; only the write-back looks at `rows` and
 /// `cols`. C rows are `ldc` apart.
 ///
-/// With `tiles` > 1 the call runs that many tiles down the column of C against the same B micro-panel, tile
-/// `t` reading A from `a + 6 * t * aRowStride` (an A read in place) and writing C from `c + 6 * t * ldc`: one
-/// call for a column of shallow tiles (a K of 9 in a small convolution), where a call per tile would cost
-/// about a third of each tile. Never inlined: its callers' register pressure would spill the accumulators.
+/// With `tiles` > 1 the call runs that many tiles, tile `t` reading A and B `t` times `tileStrides.a` and
+/// `tileStrides.b` floats further and writing C `t * tileStrides.c` floats further: a column of tiles (A read
+/// in place, same B micro-panel) or a row of them (same A micro-panel, consecutive B micro-panels). One call
+/// for a run of shallow tiles (a K of 9 or 10), where a call per tile would cost about a third of each tile.
+/// Never inlined: its callers' register pressure would spill the accumulators.
 @inline(never)
 func f32_gemm_6x16_avx2(
   depth: Int, a: UnsafePointer<Float>, aRowStride: Int = 1, aStep: Int = F32GEMMTile.rows,
   b: UnsafePointer<Float>, bStep: Int = F32GEMMTile.cols, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
-  cols: Int, accumulate: Bool, tiles: Int = 1
+  cols: Int, accumulate: Bool, tiles: Int = 1, tileStrides: (a: Int, b: Int, c: Int) = (0, 0, 0)
 ) {
-  var tileA = UnsafeRawPointer(a)
-  var tileC = c
-  let tileABytes = F32GEMMTile.rows &* aRowStride &* 4
+  var tileA = a, tileB = b, tileC = c
   for _ in 0..<tiles {
-    f32_gemm_6x16_tile(depth: depth, a: tileA, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
-                       c: tileC, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
-    tileA += tileABytes
-    tileC += F32GEMMTile.rows &* ldc
+    f32_gemm_6x16_tile(depth: depth, a: UnsafeRawPointer(tileA), aRowStride: aRowStride, aStep: aStep, b: tileB,
+                       bStep: bStep, c: tileC, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
+    tileA += tileStrides.a
+    tileB += tileStrides.b
+    tileC += tileStrides.c
   }
 }
 
