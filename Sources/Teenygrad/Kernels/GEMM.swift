@@ -1,5 +1,5 @@
 /// Single-precision matrix multiplication: the GotoBLAS/BLIS loop nest around
-/// ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:)``.
+/// ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:tiles:tileStrides:)``.
 ///
 /// Per tile of C, for each K block: take the tile's packed B block (shared, or packed now), then for
 /// each A block of the tile's rows pack it (L2) and sweep 16-column B micro-panels (L1) against 6-row

@@ -35,7 +35,7 @@ func f32_gemm_6x16_avx2(
   }
 }
 
-/// One tile of ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:tiles:)``.
+/// One tile of ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:tiles:tileStrides:)``.
 @inline(__always)
 private func f32_gemm_6x16_tile(
   depth: Int, a: UnsafeRawPointer, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,

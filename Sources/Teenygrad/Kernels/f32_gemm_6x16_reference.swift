@@ -1,4 +1,4 @@
-/// Scalar twin of ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:)``:
+/// Scalar twin of one tile of ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:tiles:tileStrides:)``:
 /// the same inputs and contract, one multiply-add at a time. It is the test oracle, not a fast path.
 func f32_gemm_6x16_reference(
   depth: Int, a: UnsafePointer<Float>, aRowStride: Int = 1, aStep: Int = F32GEMMTile.rows,

@@ -25,30 +25,33 @@ struct View: Hashable, Sendable {
 
   static func contiguousStrides(_ shape: [Int]) -> [Int] {
     var strides = [Int](repeating: 0, count: shape.count)
+    _ = walkContiguousStrides(shape) { d, stride in
+      strides[d] = stride
+      return true
+    }
+    return strides
+  }
+
+  /// Calls `visit(d, stride)` with the strides of a contiguous view of `shape`, last dimension first, while
+  /// `visit` returns true; returns whether every dimension was visited.
+  @inline(__always)
+  private static func walkContiguousStrides(_ shape: [Int], _ visit: (Int, Int) -> Bool) -> Bool {
     var acc = 1
     var d = shape.count
     while d > 0 {
       d -= 1
-      strides[d] = shape[d] == 1 ? 0 : acc
+      if !visit(d, shape[d] == 1 ? 0 : acc) { return false }
       acc &*= shape[d]  // wraps only for shapes with a zero dimension, whose strides are never used
     }
-    return strides
+    return true
   }
 
   var size: Int { shape.reduce(1, *) }
 
   /// True when the view reads its buffer front to back with nothing skipped, repeated or masked.
   var isContiguous: Bool {
-    guard offset == 0 && mask == nil else { return false }
     // The strides of View.contiguous(shape), compared without building them.
-    var acc = 1
-    var d = shape.count
-    while d > 0 {
-      d -= 1
-      if strides[d] != (shape[d] == 1 ? 0 : acc) { return false }
-      acc &*= shape[d]
-    }
-    return true
+    offset == 0 && mask == nil && View.walkContiguousStrides(shape) { d, stride in strides[d] == stride }
   }
 
   /// Whether any index is masked out entirely (an empty valid range in some dimension).
