@@ -10,6 +10,23 @@ private struct DotTestRandom {
   }
 }
 
+/// The largest difference between `c` and C[q] = A[q] * B[q] summed in float64, over every batch entry `q` and
+/// element (i, j); `a(q, i, p)`, `b(q, p, j)` and `c(q, i, j)` read the operands and the result.
+private func worstErrorAgainstFloat64(batch: Int, m: Int, n: Int, k: Int, a: (Int, Int, Int) -> Float,
+                                      b: (Int, Int, Int) -> Float, c: (Int, Int, Int) -> Float) -> Double {
+  var worst: Double = 0
+  for q in 0..<batch {
+    for i in 0..<m {
+      for j in 0..<n {
+        var sum: Double = 0
+        for p in 0..<k { sum += Double(a(q, i, p)) * Double(b(q, p, j)) }
+        worst = max(worst, abs(sum - Double(c(q, i, j))))
+      }
+    }
+  }
+  return worst
+}
+
 @Suite("Dot-product GEMM")
 struct DotGEMMTests {
   /// A convolution weight gradient's layout: A rows and B columns at scattered offsets, K as `runs` runs of
@@ -53,18 +70,10 @@ struct DotGEMMTests {
           } }
         } }
       } }
-      var worst: Double = 0
-      for q in 0..<batch {
-        for i in 0..<m {
-          for j in 0..<n {
-            var sum: Double = 0
-            for p in 0..<k {
-              sum += Double(aData[q * aBatch + aRows[i] + aK[p]]) * Double(bData[q * bBatch + bCols[j] + bK[p]])
-            }
-            worst = max(worst, abs(sum - Double(c[q * cBatch + cRows[i] + cCols[j]])))
-          }
-        }
-      }
+      let worst = worstErrorAgainstFloat64(batch: batch, m: m, n: n, k: k,
+                                           a: { q, i, p in aData[q * aBatch + aRows[i] + aK[p]] },
+                                           b: { q, p, j in bData[q * bBatch + bCols[j] + bK[p]] },
+                                           c: { q, i, j in c[q * cBatch + cRows[i] + cCols[j]] })
       #expect(worst <= 2e-6 * Double(k) + 1e-6, "\(m)x\(k)@\(k)x\(n) runs of \(length): max error \(worst)")
       results.append(c)
     }
@@ -112,18 +121,10 @@ struct DotGEMMTests {
           }
         } }
       }
-      var worst: Double = 0
-      for q in 0..<batch {
-        for i in 0..<m {
-          for j in 0..<n {
-            var sum: Double = 0
-            for p in 0..<k {
-              sum += Double(aData[q * aBatch + i * lda + p]) * Double(bData[q * bBatch + p * bRowStride + j * bColStride])
-            }
-            worst = max(worst, abs(sum - Double(c[q * cBatch + cRows[i] + j])))
-          }
-        }
-      }
+      let worst = worstErrorAgainstFloat64(batch: batch, m: m, n: n, k: k,
+                                           a: { q, i, p in aData[q * aBatch + i * lda + p] },
+                                           b: { q, p, j in bData[q * bBatch + p * bRowStride + j * bColStride] },
+                                           c: { q, i, j in c[q * cBatch + cRows[i] + j] })
       #expect(worst <= 2e-6 * Double(k) + 1e-6, "\(m)x\(k)@\(k)x\(n): max error \(worst)")
       results.append(c)
     }

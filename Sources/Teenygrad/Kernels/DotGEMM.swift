@@ -116,37 +116,15 @@ enum DotGEMM {
                         maxUnits: Int, parallel: ParallelFor) -> Int {
     guard batch > 0, m > 0, n > 0 else { return 0 }
     let rows = F32NarrowDotTile.rows, cols = F32NarrowDotTile.cols
-    let rowBlocks = (m + rows - 1) / rows, colBlocks = (n + cols - 1) / cols
-    let blocks = batch * rowBlocks * colBlocks
-    let wanted = Swift.min(blocks, Swift.max(1, maxUnits))
-    let perUnit = (blocks + wanted - 1) / wanted
-    let units = (blocks + perUnit - 1) / perUnit
+    let grid = DotBlockGrid(batch: batch, m: m, n: n, rows: rows, cols: cols, maxUnits: maxUnits)
     let out = OutputMatrix(base: c, ldc: ldc, rowOffsets: cRowOffsets, colOffsets: cColOffsets)
-    /// The block's outputs inside C.
-    @inline(__always) func store(_ t: UnsafePointer<Float>, batch q: Int, row i0: Int, col j0: Int) {
-      let cq = c + q &* cBatchStride, height = Swift.min(rows, m &- i0)
-      if cRowOffsets == nil && cColOffsets == nil && j0 &+ cols <= n {
-        var target = cq + (i0 &* ldc &+ j0)
-        for di in 0..<height {
-          for dj in 0..<cols { target[dj] = t[cols &* di &+ dj] }
-          target += ldc
-        }
-        return
-      }
-      for di in 0..<height {
-        for dj in 0..<Swift.min(cols, n &- j0) {
-          cq[out.offset(row: i0 &+ di, col: j0 &+ dj)] = t[cols &* di &+ dj]
-        }
-      }
-    }
-    parallel(units) { unit, _ in
+    parallel(grid.units) { unit, _ in
       withUnsafeTemporaryAllocation(of: Float.self, capacity: rows * cols) { tile in
         let t = tile.baseAddress!
-        // Blocks go batch entry, then row block, then column block: A's six rows stay in L1 across B's columns.
-        let first = unit * perUnit, end = Swift.min(blocks, first + perUnit)
-        var q = first / (rowBlocks * colBlocks)
-        var i0 = (first / colBlocks) % rowBlocks * rows, j0 = first % colBlocks * cols
-        for _ in first..<end {
+        // Column blocks follow each other: A's six rows stay in L1 across B's columns.
+        let blocks = grid.blocks(ofUnit: unit)
+        var (q, i0, j0) = grid.origin(blocks.lowerBound)
+        for _ in blocks {
           let aq = q &* aBatchStride, bq = q &* bBatchStride
           // Rows and columns past the edge repeat the last one; their results are not stored.
           @inline(__always) func row(_ d: Int) -> Int { aq &+ a.rowOffset(Swift.min(i0 &+ d, m &- 1)) }
@@ -157,17 +135,12 @@ enum DotGEMM {
             b: (b.base + c0, b.base + c1),
             aLimit: aCount &- Swift.max(r.0, r.1, r.2, r.3, r.4, r.5), bLimit: bCount &- Swift.max(c0, c1))
           f32_dot_6x2_avx2(block, depth: k, out: t)
-          store(t, batch: q, row: i0, col: j0)
-          j0 &+= cols
-          if j0 >= n {
-            j0 = 0
-            i0 &+= rows
-            if i0 >= m { i0 = 0; q &+= 1 }
-          }
+          grid.store(t, batch: q, row: i0, col: j0, into: out, batchStride: cBatchStride)
+          grid.advance(&q, &i0, &j0)
         }
       }
     }
-    return units
+    return grid.units
   }
 
   /// K floats one pass over a unit's blocks covers: its A rows and B columns for that much K stay in L2
@@ -195,16 +168,13 @@ enum DotGEMM {
       bStarts[r] = b.rowOffset(r &* kRun)
     }
     let runsPerPass = Swift.max(1, depthPerPass / kRun)
-    let rowBlocks = (m + F32DotTile.rows - 1) / F32DotTile.rows
-    let colBlocks = (n + F32DotTile.cols - 1) / F32DotTile.cols
-    let blocks = batch * rowBlocks * colBlocks
-    let wanted = Swift.min(blocks, Swift.max(1, maxUnits))
-    let perUnit = (blocks + wanted - 1) / wanted
-    let units = (blocks + perUnit - 1) / perUnit
+    let grid = DotBlockGrid(batch: batch, m: m, n: n, rows: F32DotTile.rows, cols: F32DotTile.cols, maxUnits: maxUnits)
+    let out = OutputMatrix(base: c, ldc: ldc, rowOffsets: cRowOffsets, colOffsets: cColOffsets)
     let tile = F32DotTile.rows * F32DotTile.cols
     KernelWorkspace.withWorkspace { workspace in
-      parallel(units) { unit, worker in
-        let first = unit * perUnit, count = Swift.min(blocks, first + perUnit) - first
+      parallel(grid.units) { unit, worker in
+        let blocks = grid.blocks(ofUnit: unit)
+        let first = blocks.lowerBound, count = blocks.count
         let sums = workspace.floats(worker: worker, count: (count + 1) * tile)
         sums.update(repeating: 0, count: count * tile)
         let pass = sums + count * tile
@@ -219,35 +189,24 @@ enum DotGEMM {
           }
           start += runsPerPass
         }
-        for i in 0..<count { store(first + i, sums + i * tile) }
+        for i in 0..<count {
+          let (q, i0, j0) = grid.origin(first + i)
+          grid.store(sums + i * tile, batch: q, row: i0, col: j0, into: out, batchStride: cBatchStride)
+        }
       }
     }
-    return units
+    return grid.units
 
     /// Block `index` (batch entry, then row block, then column block): rows and columns past the edge
     /// repeat the last one, and their results are not stored.
     func block(for index: Int) -> DotBlock {
-      let (q, i0, j0) = origin(index)
+      let (q, i0, j0) = grid.origin(index)
       let aq = q &* aBatchStride, bq = q &* bBatchStride
       @inline(__always) func row(_ d: Int) -> Int { aq &+ a.rowOffset(Swift.min(i0 &+ d, m &- 1)) }
       @inline(__always) func col(_ d: Int) -> Int { bq &+ b.colOffset(Swift.min(j0 &+ d, n &- 1)) }
       let r0 = row(0), r1 = row(1), r2 = row(2), c0 = col(0), c1 = col(1), c2 = col(2)
       return DotBlock(a: (a.base + r0, a.base + r1, a.base + r2), b: (b.base + c0, b.base + c1, b.base + c2),
                       aLimit: aCount &- Swift.max(r0, r1, r2), bLimit: bCount &- Swift.max(c0, c1, c2))
-    }
-
-    func origin(_ index: Int) -> (batch: Int, row: Int, col: Int) {
-      (index / (rowBlocks * colBlocks), (index / colBlocks) % rowBlocks * F32DotTile.rows, index % colBlocks * F32DotTile.cols)
-    }
-
-    func store(_ index: Int, _ tile: UnsafeMutablePointer<Float>) {
-      let (q, i0, j0) = origin(index)
-      let out = OutputMatrix(base: c + q &* cBatchStride, ldc: ldc, rowOffsets: cRowOffsets, colOffsets: cColOffsets)
-      for di in 0..<Swift.min(F32DotTile.rows, m &- i0) {
-        for dj in 0..<Swift.min(F32DotTile.cols, n &- j0) {
-          out.base[out.offset(row: i0 &+ di, col: j0 &+ dj)] = tile[F32DotTile.cols &* di &+ dj]
-        }
-      }
     }
   }
 }

@@ -38,15 +38,9 @@ func f32_dot_3x3_avx2(_ block: DotBlock, runs: DotRuns, out: UnsafeMutablePointe
   let length = runs.length
   let whole = length & ~7
   let rest = length &- whole
-  let keep = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .< SIMD8<Int32>(repeating: Int32(rest))
   @inline(__always) func load(_ p: UnsafeRawPointer, _ o: Int) -> V { p.loadUnaligned(fromByteOffset: o &* 4, as: V.self) }
-  /// The run's last lanes, the ones past it zero: one vector load where it stays inside the buffer.
   @inline(__always) func tail(_ p: UnsafeRawPointer, _ o: Int, _ inside: Bool) -> V {
-    if inside { return V(repeating: 0).replacing(with: load(p, o), where: keep) }
-    var v = V()
-    let f = p.assumingMemoryBound(to: Float.self) + o
-    for q in 0..<rest { v[q] = f[q] }
-    return v
+    f32LoadTail(p, at: o, count: rest, inside: inside)
   }
   /// One K step: three A vectors times three B vectors into the nine accumulators.
   @inline(__always) func step(_ x0: V, _ x1: V, _ x2: V, _ y0: V, _ y1: V, _ y2: V) {
@@ -70,4 +64,20 @@ func f32_dot_3x3_avx2(_ block: DotBlock, runs: DotRuns, out: UnsafeMutablePointe
   out[0] = f32HorizontalSum(c00); out[1] = f32HorizontalSum(c01); out[2] = f32HorizontalSum(c02)
   out[3] = f32HorizontalSum(c10); out[4] = f32HorizontalSum(c11); out[5] = f32HorizontalSum(c12)
   out[6] = f32HorizontalSum(c20); out[7] = f32HorizontalSum(c21); out[8] = f32HorizontalSum(c22)
+}
+
+/// The `count` (< 8) floats at float offset `offset` from `p`, the lanes past them zero: one vector load when
+/// `inside` (eight floats from there stay inside the buffer), else one float at a time. The dot-product
+/// kernels load the last lanes of a K run with it.
+@inline(__always)
+func f32LoadTail(_ p: UnsafeRawPointer, at offset: Int, count: Int, inside: Bool) -> SIMD8<Float> {
+  if inside {
+    let keep = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .< SIMD8<Int32>(repeating: Int32(count))
+    return SIMD8<Float>(repeating: 0).replacing(with: p.loadUnaligned(fromByteOffset: offset &* 4, as: SIMD8<Float>.self),
+                                                where: keep)
+  }
+  var v = SIMD8<Float>()
+  let f = p.assumingMemoryBound(to: Float.self) + offset
+  for q in 0..<count { v[q] = f[q] }
+  return v
 }

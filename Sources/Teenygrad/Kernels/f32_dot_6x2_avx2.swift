@@ -47,14 +47,8 @@ func f32_dot_6x2_avx2(_ block: NarrowDotBlock, depth: Int, out: UnsafeMutablePoi
     s &+= 8
   }
   if rest > 0 {
-    let keep = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .< SIMD8<Int32>(repeating: Int32(rest))
-    /// K's last lanes, the ones past it zero: one vector load where it stays inside the buffer.
     @inline(__always) func tail(_ p: UnsafeRawPointer, _ inside: Bool) -> V {
-      if inside { return V(repeating: 0).replacing(with: load(p, whole), where: keep) }
-      var v = V()
-      let f = p.assumingMemoryBound(to: Float.self) + whole
-      for q in 0..<rest { v[q] = f[q] }
-      return v
+      f32LoadTail(p, at: whole, count: rest, inside: inside)
     }
     let ia = whole &+ 8 <= block.aLimit, ib = whole &+ 8 <= block.bLimit
     step((tail(a0, ia), tail(a1, ia), tail(a2, ia), tail(a3, ia), tail(a4, ia), tail(a5, ia)), tail(b0, ib), tail(b1, ib))
