@@ -27,9 +27,10 @@ let package = Package(
       name: "CZlib",
       providers: [.apt(["zlib1g-dev"])]
     ),
+    .systemLibrary(name: "CPrefetch"),
     .target(
       name: "Teenygrad",
-      dependencies: ["CHwloc", "CZlib"],
+      dependencies: ["CHwloc", "CZlib", "CPrefetch"],
       swiftSettings: simdFlags
     ),
     .executableTarget(

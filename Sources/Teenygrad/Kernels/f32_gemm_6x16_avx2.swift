@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Register tile of the float32 GEMM micro-kernel: 6 rows of C by 16 columns (two 8-lane vectors),
 /// twelve ymm accumulators, leaving four registers for the B row and the broadcast A value.
 enum F32GEMMTile {
@@ -47,39 +49,79 @@ private func f32_gemm_6x16_tile(
   var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
   var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
   var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+  // C's rows lie a row stride apart, beyond what the hardware fetches ahead: ask for them now, so that
+  // they arrive while the k loop runs.
+  var pc = UnsafeRawPointer(c)
+  let ldcBytes = ldc &* 4
+  for _ in 0..<rows {
+    teenygrad_prefetch_for_write(pc)
+    teenygrad_prefetch_for_write(pc + 60)
+    pc += ldcBytes
+  }
   // Rows 0-2 hang off `pa`, rows 3-5 off `pa3`, each at 0, 1 or 2 row strides.
-  let rowBytes = aRowStride &* 4
-  let stepBytes = aStep &* 4
   let bStepBytes = bStep &* 4
-  var pa = a
-  var pa3 = pa + 3 &* rowBytes
   var pb = UnsafeRawPointer(b)
   var remaining = depth
-  while remaining > 0 {
-    let b0 = pb.loadUnaligned(as: SIMD8<Float>.self)
-    let b1 = pb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-    var av = SIMD8<Float>(repeating: pa.load(as: Float.self))
-    c00 = c00.addingProduct(av, b0)
-    c01 = c01.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: rowBytes, as: Float.self))
-    c10 = c10.addingProduct(av, b0)
-    c11 = c11.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
-    c20 = c20.addingProduct(av, b0)
-    c21 = c21.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: pa3.load(as: Float.self))
-    c30 = c30.addingProduct(av, b0)
-    c31 = c31.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: pa3.load(fromByteOffset: rowBytes, as: Float.self))
-    c40 = c40.addingProduct(av, b0)
-    c41 = c41.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: pa3.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
-    c50 = c50.addingProduct(av, b0)
-    c51 = c51.addingProduct(av, b1)
-    pa += stepBytes
-    pa3 += stepBytes
-    pb += bStepBytes
-    remaining &-= 1
+  if aRowStride == 1 && aStep == F32GEMMTile.rows {
+    // A packed micro-panel: the six A values of a k step are adjacent, at offsets known here.
+    var pa = a
+    while remaining > 0 {
+      let b0 = pb.loadUnaligned(as: SIMD8<Float>.self)
+      let b1 = pb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+      var av = SIMD8<Float>(repeating: pa.load(as: Float.self))
+      c00 = c00.addingProduct(av, b0)
+      c01 = c01.addingProduct(av, b1)
+      av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 4, as: Float.self))
+      c10 = c10.addingProduct(av, b0)
+      c11 = c11.addingProduct(av, b1)
+      av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 8, as: Float.self))
+      c20 = c20.addingProduct(av, b0)
+      c21 = c21.addingProduct(av, b1)
+      av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 12, as: Float.self))
+      c30 = c30.addingProduct(av, b0)
+      c31 = c31.addingProduct(av, b1)
+      av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 16, as: Float.self))
+      c40 = c40.addingProduct(av, b0)
+      c41 = c41.addingProduct(av, b1)
+      av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 20, as: Float.self))
+      c50 = c50.addingProduct(av, b0)
+      c51 = c51.addingProduct(av, b1)
+      pa += 24
+      pb += bStepBytes
+      remaining &-= 1
+    }
+  } else {
+    // Rows 0-2 hang off `pa`, rows 3-5 off `pa3`, each at 0, 1 or 2 row strides.
+    let rowBytes = aRowStride &* 4
+    let stepBytes = aStep &* 4
+    var pa = a
+    var pa3 = pa + 3 &* rowBytes
+    while remaining > 0 {
+      let b0 = pb.loadUnaligned(as: SIMD8<Float>.self)
+      let b1 = pb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+      var av = SIMD8<Float>(repeating: pa.load(as: Float.self))
+      c00 = c00.addingProduct(av, b0)
+      c01 = c01.addingProduct(av, b1)
+      av = SIMD8<Float>(repeating: pa.load(fromByteOffset: rowBytes, as: Float.self))
+      c10 = c10.addingProduct(av, b0)
+      c11 = c11.addingProduct(av, b1)
+      av = SIMD8<Float>(repeating: pa.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
+      c20 = c20.addingProduct(av, b0)
+      c21 = c21.addingProduct(av, b1)
+      av = SIMD8<Float>(repeating: pa3.load(as: Float.self))
+      c30 = c30.addingProduct(av, b0)
+      c31 = c31.addingProduct(av, b1)
+      av = SIMD8<Float>(repeating: pa3.load(fromByteOffset: rowBytes, as: Float.self))
+      c40 = c40.addingProduct(av, b0)
+      c41 = c41.addingProduct(av, b1)
+      av = SIMD8<Float>(repeating: pa3.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
+      c50 = c50.addingProduct(av, b0)
+      c51 = c51.addingProduct(av, b1)
+      pa += stepBytes
+      pa3 += stepBytes
+      pb += bStepBytes
+      remaining &-= 1
+    }
   }
   if rows == 6 && cols == 16 {
     f32StoreRow16(c00, c01, to: c, accumulate: accumulate)
