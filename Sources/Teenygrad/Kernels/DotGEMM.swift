@@ -118,24 +118,37 @@ enum DotGEMM {
     let rows = F32NarrowDotTile.rows, cols = F32NarrowDotTile.cols
     let grid = DotBlockGrid(batch: batch, m: m, n: n, rows: rows, cols: cols, maxUnits: maxUnits)
     let out = OutputMatrix(base: c, ldc: ldc, rowOffsets: cRowOffsets, colOffsets: cColOffsets)
+    let plainC = cRowOffsets == nil && cColOffsets == nil
     parallel(grid.units) { unit, _ in
       withUnsafeTemporaryAllocation(of: Float.self, capacity: rows * cols) { tile in
         let t = tile.baseAddress!
-        // Column blocks follow each other: A's six rows stay in L1 across B's columns.
+        // Column blocks follow each other: A's six rows stay in L1 across B's columns, and their pointers are
+        // worked out once per row block.
         let blocks = grid.blocks(ofUnit: unit)
         var (q, i0, j0) = grid.origin(blocks.lowerBound)
+        var rowBlock = (batch: -1, row: -1)
+        var aRows = (a.base, a.base, a.base, a.base, a.base, a.base), aLimit = 0
         for _ in blocks {
-          let aq = q &* aBatchStride, bq = q &* bBatchStride
           // Rows and columns past the edge repeat the last one; their results are not stored.
-          @inline(__always) func row(_ d: Int) -> Int { aq &+ a.rowOffset(Swift.min(i0 &+ d, m &- 1)) }
-          @inline(__always) func col(_ d: Int) -> Int { bq &+ b.colOffset(Swift.min(j0 &+ d, n &- 1)) }
-          let r = (row(0), row(1), row(2), row(3), row(4), row(5)), c0 = col(0), c1 = col(1)
-          let block = NarrowDotBlock(
-            a: (a.base + r.0, a.base + r.1, a.base + r.2, a.base + r.3, a.base + r.4, a.base + r.5),
-            b: (b.base + c0, b.base + c1),
-            aLimit: aCount &- Swift.max(r.0, r.1, r.2, r.3, r.4, r.5), bLimit: bCount &- Swift.max(c0, c1))
-          f32_dot_6x2_avx2(block, depth: k, out: t)
-          grid.store(t, batch: q, row: i0, col: j0, into: out, batchStride: cBatchStride)
+          if rowBlock != (q, i0) {
+            let aq = q &* aBatchStride
+            @inline(__always) func row(_ d: Int) -> Int { aq &+ a.rowOffset(Swift.min(i0 &+ d, m &- 1)) }
+            let r = (row(0), row(1), row(2), row(3), row(4), row(5))
+            aRows = (a.base + r.0, a.base + r.1, a.base + r.2, a.base + r.3, a.base + r.4, a.base + r.5)
+            aLimit = aCount &- Swift.max(r.0, r.1, r.2, r.3, r.4, r.5)
+            rowBlock = (q, i0)
+          }
+          let bq = q &* bBatchStride
+          let c0 = bq &+ b.colOffset(Swift.min(j0, n &- 1)), c1 = bq &+ b.colOffset(Swift.min(j0 &+ 1, n &- 1))
+          let block = NarrowDotBlock(a: aRows, b: (b.base + c0, b.base + c1), aLimit: aLimit,
+                                     bLimit: bCount &- Swift.max(c0, c1))
+          if plainC && i0 &+ rows <= m && j0 &+ cols <= n {
+            // A whole block of a plain C: the kernel writes it in place.
+            f32_dot_6x2_avx2(block, depth: k, out: c + (q &* cBatchStride &+ i0 &* ldc &+ j0), outRowStride: ldc)
+          } else {
+            f32_dot_6x2_avx2(block, depth: k, out: t)
+            grid.store(t, batch: q, row: i0, col: j0, into: out, batchStride: cBatchStride)
+          }
           grid.advance(&q, &i0, &j0)
         }
       }

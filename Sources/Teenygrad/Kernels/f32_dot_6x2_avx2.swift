@@ -16,13 +16,15 @@ enum F32NarrowDotTile {
   static let cols = 2
 }
 
-/// Twelve dot products over `depth` floats, `out[2 * i + j] = sum over K of a_i[k] * b_j[k]`, with AVX2 FMA:
+/// Twelve dot products over `depth` floats, `out[i * outRowStride + j] = sum over K of a_i[k] * b_j[k]`, with
+/// AVX2 FMA:
 /// twelve 8-lane accumulators (six A vectors times two B vectors per step), K's last `depth % 8` lanes as one
 /// masked step, and each accumulator folded in a fixed order at the end.
 ///
 /// Where C has only a few columns (a linear layer's 10 outputs), this block uses every lane: the 6x16 kernel
 /// would leave 6 of its 16 columns idle, and a 3x3 dot block does only 9 multiply-adds per 6 loads.
-func f32_dot_6x2_avx2(_ block: NarrowDotBlock, depth: Int, out: UnsafeMutablePointer<Float>) {
+func f32_dot_6x2_avx2(_ block: NarrowDotBlock, depth: Int, out: UnsafeMutablePointer<Float>,
+                      outRowStride: Int = F32NarrowDotTile.cols) {
   typealias V = SIMD8<Float>
   let a0 = UnsafeRawPointer(block.a.0), a1 = UnsafeRawPointer(block.a.1), a2 = UnsafeRawPointer(block.a.2)
   let a3 = UnsafeRawPointer(block.a.3), a4 = UnsafeRawPointer(block.a.4), a5 = UnsafeRawPointer(block.a.5)
@@ -53,10 +55,11 @@ func f32_dot_6x2_avx2(_ block: NarrowDotBlock, depth: Int, out: UnsafeMutablePoi
     let ia = whole &+ 8 <= block.aLimit, ib = whole &+ 8 <= block.bLimit
     step((tail(a0, ia), tail(a1, ia), tail(a2, ia), tail(a3, ia), tail(a4, ia), tail(a5, ia)), tail(b0, ib), tail(b1, ib))
   }
-  out[0] = f32HorizontalSum(c00); out[1] = f32HorizontalSum(c01)
-  out[2] = f32HorizontalSum(c10); out[3] = f32HorizontalSum(c11)
-  out[4] = f32HorizontalSum(c20); out[5] = f32HorizontalSum(c21)
-  out[6] = f32HorizontalSum(c30); out[7] = f32HorizontalSum(c31)
-  out[8] = f32HorizontalSum(c40); out[9] = f32HorizontalSum(c41)
-  out[10] = f32HorizontalSum(c50); out[11] = f32HorizontalSum(c51)
+  var row = out
+  @inline(__always) func put(_ x: V, _ y: V) {
+    row[0] = f32HorizontalSum(x)
+    row[1] = f32HorizontalSum(y)
+    row += outRowStride
+  }
+  put(c00, c01); put(c10, c11); put(c20, c21); put(c30, c31); put(c40, c41); put(c50, c51)
 }
