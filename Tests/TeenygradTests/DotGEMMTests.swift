@@ -147,6 +147,14 @@ struct DotGEMMTests {
     let narrowKernels = Scheduler.schedule([narrow.lazydata]).kernels
     #expect(narrowKernels.count == 1 && narrowKernels.first?.name.hasPrefix("f32_dot_6x2_avx2") == true)
     #expect(narrow.toArray().allSatisfy { $0 == Float(k) })
+    // Narrow products as shallow as DotGEMM.narrowMinDepth still run as 6x2 blocks; shallower ones pack.
+    let matrix = { (rows: Int, cols: Int) in Tensor([Float](repeating: 1, count: rows * cols), shape: [rows, cols]) }
+    for depth in [DotGEMM.narrowMinDepth, DotGEMM.narrowMinDepth - 1] {
+      let product = matrix(70, depth).matmul(matrix(depth, 10))
+      let spec = Scheduler.schedule([product.lazydata]).kernels.first?.gemm
+      #expect(spec.flatMap(DotGEMM.layout) == (depth == DotGEMM.narrowMinDepth ? .narrow(copiesB: true) : nil))
+      #expect(product.toArray().allSatisfy { $0 == Float(depth) })
+    }
     // Few outputs, B strided along K: 3x3 blocks over a K-contiguous copy of B.
     let copied = ones(8).matmul(ones(32).reshape(k, 32))
     let copiedSpec = Scheduler.schedule([copied.lazydata]).kernels.first?.gemm

@@ -16,7 +16,11 @@ struct GraphSignature {
   private(set) var holder: [ObjectIdentifier: Int] = [:]
 
   init(_ outputs: [LazyBuffer]) {
-    codes.reserveCapacity(256)
+    // Room for a training step's graph without regrowing: every regrowth copies what came before.
+    codes.reserveCapacity(1024)
+    nodes.reserveCapacity(64)
+    number.reserveCapacity(64)
+    holder.reserveCapacity(16)
     codes.append(Runtime.threads)
     let numbers = outputs.map { visit($0.base) }
     codes.append(numbers.count)
