@@ -9,6 +9,8 @@ enum F32GEMMTile {
   /// gradient, 16x15488x72 at 1 thread, took 2.0-2.3 ms prefetching the current row (no help), 1.4-1.8 ms
   /// at 8 steps ahead, and 0.7-1.0 ms at 32 to 160 steps.
   static let inPlaceBPrefetchSteps = 64
+  /// Shallowest tile whose C rows the kernel asks for before its k loop; a shallower one stores right away.
+  static let prefetchCMinDepth = 32
 }
 
 /// C[0..<rows, 0..<cols] (=|+=) A * B for one 6 x 16 tile, with AVX2 FMA.
@@ -54,13 +56,15 @@ private func f32_gemm_6x16_tile(
   var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
   var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
   // C's rows lie a row stride apart, beyond what the hardware fetches ahead: ask for them now, so that
-  // they arrive while the k loop runs.
-  var pc = UnsafeRawPointer(c)
-  let ldcBytes = ldc &* 4
-  for _ in 0..<rows {
-    teenygrad_prefetch_for_write(pc)
-    teenygrad_prefetch_for_write(pc + 60)
-    pc += ldcBytes
+  // they arrive while the k loop runs (a loop long enough to hide the wait).
+  if depth >= F32GEMMTile.prefetchCMinDepth {
+    var pc = UnsafeRawPointer(c)
+    let ldcBytes = ldc &* 4
+    for _ in 0..<rows {
+      teenygrad_prefetch_for_write(pc)
+      teenygrad_prefetch_for_write(pc + 60)
+      pc += ldcBytes
+    }
   }
   let bStepBytes = bStep &* 4
   var pb = UnsafeRawPointer(b)
