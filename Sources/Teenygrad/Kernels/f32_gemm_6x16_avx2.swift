@@ -20,7 +20,8 @@ enum F32GEMMTile {
 /// is read at `a[r * aRowStride + p * aStep]`: a packed A micro-panel has strides (1, 6) and is
 /// zero-padded past the valid rows; an unpacked row-major or column-major A can be read in place when
 /// all six rows exist. The loop is the same for edge tiles; only the write-back looks at `rows` and
-/// `cols`. C rows are `ldc` apart.
+/// `cols`. C rows are `ldc` apart. The kernel prefetches C's rows before a long enough k loop, and the rows
+/// of a B read in place ahead of the step that reads them (``F32GEMMTile/inPlaceBPrefetchSteps``).
 ///
 /// With `tiles` > 1 the call runs that many tiles, tile `t` reading A and B `t` times `tileStrides.a` and
 /// `tileStrides.b` floats further and writing C `t * tileStrides.c` floats further: a column of tiles (A read
