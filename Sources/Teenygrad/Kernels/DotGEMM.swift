@@ -6,8 +6,8 @@
 /// packing A and B panels: packing reads and writes all of A and B for a handful of outputs each.
 /// Where only A's rows are unit-stride along K, B's columns are first copied K-contiguous: a few outputs then
 /// run as 3x3 blocks over all of K, and a C of at most ``narrowMaxColumns`` columns (a linear layer with ten
-/// outputs) as 6x2 blocks (``f32_dot_6x2_avx2(_:depth:out:)``), which use every SIMD lane where the 6x16
-/// kernel would leave columns idle.
+/// outputs) as 6x2 blocks (``f32_dot_6x2_avx2(_:depth:out:outRowStride:)``), which use every SIMD lane where
+/// the 6x16 kernel would leave columns idle.
 /// Every output sums its K in the same passes and order whichever unit computes it, so results do not depend
 /// on the thread count.
 enum DotGEMM {
@@ -110,9 +110,9 @@ enum DotGEMM {
   }
 
   /// C[q] = A[q] * B[q] for a narrow product (``Layout/narrow(copiesB:)``) as 6x2 blocks of dot products over
-  /// all of K (``f32_dot_6x2_avx2(_:depth:out:)``), A's rows and B's columns both unit-stride along K. The
-  /// blocks are cut into at most `maxUnits` units of consecutive blocks; each output is one block's sum over all
-  /// of K, so the cut never changes a result. Returns the number of units.
+  /// all of K (``f32_dot_6x2_avx2(_:depth:out:outRowStride:)``), A's rows and B's columns both unit-stride along
+  /// K. The blocks are cut into at most `maxUnits` units of consecutive blocks; each output is one block's sum
+  /// over all of K, so the cut never changes a result. Returns the number of units.
   static func runNarrow(batch: Int, m: Int, n: Int, k: Int,
                         a: MatrixOperand, aBatchStride: Int, aCount: Int,
                         b: MatrixOperand, bBatchStride: Int, bCount: Int,

@@ -17,9 +17,9 @@ enum F32NarrowDotTile {
 }
 
 /// Twelve dot products over `depth` floats, `out[i * outRowStride + j] = sum over K of a_i[k] * b_j[k]`, with
-/// AVX2 FMA:
-/// twelve 8-lane accumulators (six A vectors times two B vectors per step), K's last `depth % 8` lanes as one
-/// masked step, and each accumulator folded in a fixed order at the end.
+/// AVX2 FMA: twelve 8-lane accumulators (six A vectors times two B vectors per step), K's last `depth % 8` lanes
+/// as one masked step, and each accumulator folded in a fixed order at the end. The default `outRowStride`
+/// writes a 6x2 row-major block; a C row stride writes the block straight into C.
 ///
 /// Where C has only a few columns (a linear layer's 10 outputs), this block uses every lane: the 6x16 kernel
 /// would leave 6 of its 16 columns idle, and a 3x3 dot block does only 9 multiply-adds per 6 loads.
