@@ -270,7 +270,7 @@ enum GEMMPacking {
 
 
   /// Row-major B: each k step is two 8-lane vectors copied from one row; the row ``bPrefetchRows`` ahead is
-  /// asked for (both lines its 16 floats may straddle).
+  /// asked for.
   @inline(__always)
   private static func packBRowMajor(
     _ src: UnsafePointer<Float>, rowStride: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
@@ -280,8 +280,7 @@ enum GEMMPacking {
     let step = rowStride &* MemoryLayout<Float>.stride
     let ahead = step &* bPrefetchRows
     for _ in 0..<depth {
-      teenygrad_prefetch_for_read(s + ahead)
-      teenygrad_prefetch_for_read(s + (ahead &+ 60))
+      teenygrad_prefetch_16_floats_for_read((s + ahead).assumingMemoryBound(to: Float.self))
       let lo = s.loadUnaligned(as: SIMD8<Float>.self)
       let hi = s.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
       d.storeBytes(of: lo, as: SIMD8<Float>.self)

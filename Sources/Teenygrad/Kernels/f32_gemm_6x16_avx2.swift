@@ -59,12 +59,10 @@ private func f32_gemm_6x16_tile(
   // C's rows lie a row stride apart, beyond what the hardware fetches ahead: ask for them now, so that
   // they arrive while the k loop runs (a loop long enough to hide the wait).
   if depth >= F32GEMMTile.prefetchCMinDepth {
-    var pc = UnsafeRawPointer(c)
-    let ldcBytes = ldc &* 4
+    var row = UnsafePointer(c)
     for _ in 0..<rows {
-      teenygrad_prefetch_for_write(pc)
-      teenygrad_prefetch_for_write(pc + 60)
-      pc += ldcBytes
+      teenygrad_prefetch_16_floats_for_write(row)
+      row += ldc
     }
   }
   let bStepBytes = bStep &* 4
@@ -110,11 +108,10 @@ private func f32_gemm_6x16_tile(
       }
     } else {
       // B read where it lies, a row stride per k step, often from memory (a weight gradient's long K): ask
-      // for its rows a memory latency ahead (both lines, as a row's 16 floats may straddle two).
+      // for its rows a memory latency ahead.
       let ahead = bStepBytes &* F32GEMMTile.inPlaceBPrefetchSteps
       while remaining > 0 {
-        teenygrad_prefetch_for_read(pb + ahead)
-        teenygrad_prefetch_for_read(pb + (ahead &+ 60))
+        teenygrad_prefetch_16_floats_for_read((pb + ahead).assumingMemoryBound(to: Float.self))
         packedStep()
         remaining &-= 1
       }
