@@ -44,34 +44,24 @@ func f32_gemm_6x16_avx2(
   }
 }
 
-/// One tile of ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:tiles:tileStrides:)``.
-@inline(__always)
-private func f32_gemm_6x16_tile(
-  depth: Int, a: UnsafeRawPointer, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
-  c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool
-) {
+/// The twelve accumulators of one 6 x 16 tile: row `r`'s 16 columns are `cr0` (lanes 0-7) and `cr1` (8-15).
+///
+/// A struct passed `inout`, not variables captured by a local function: with several call sites in one
+/// loop, captured accumulators are kept on the stack and reloaded every step.
+private struct F32Tile6x16 {
   var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
   var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
   var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
   var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
   var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
   var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
-  // C's rows lie a row stride apart, beyond what the hardware fetches ahead: ask for them now, so that
-  // they arrive while the k loop runs (a loop long enough to hide the wait).
-  if depth >= F32GEMMTile.prefetchCMinDepth {
-    var row = UnsafePointer(c)
-    for _ in 0..<rows {
-      teenygrad_prefetch_16_floats_for_write(row)
-      row += ldc
-    }
-  }
-  let bStepBytes = bStep &* 4
-  var pb = UnsafeRawPointer(b)
-  var remaining = depth
-  /// One k step: B's 16 floats at `pb` times six A values.
-  @inline(__always) func step(_ x0: Float, _ x1: Float, _ x2: Float, _ x3: Float, _ x4: Float, _ x5: Float) {
-    let b0 = pb.loadUnaligned(as: SIMD8<Float>.self)
-    let b1 = pb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+
+  /// One k step: the 16 B floats at `b` times six A values.
+  @inline(__always)
+  mutating func step(_ b: UnsafeRawPointer, _ x0: Float, _ x1: Float, _ x2: Float, _ x3: Float, _ x4: Float,
+                     _ x5: Float) {
+    let b0 = b.loadUnaligned(as: SIMD8<Float>.self)
+    let b1 = b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
     var av = SIMD8<Float>(repeating: x0)
     c00 = c00.addingProduct(av, b0)
     c01 = c01.addingProduct(av, b1)
@@ -90,20 +80,55 @@ private func f32_gemm_6x16_tile(
     av = SIMD8<Float>(repeating: x5)
     c50 = c50.addingProduct(av, b0)
     c51 = c51.addingProduct(av, b1)
-    pb += bStepBytes
   }
+
+  /// One k step of a packed A micro-panel, whose six values lie adjacent at `a`.
+  @inline(__always)
+  mutating func packedStep(_ b: UnsafeRawPointer, _ a: UnsafeRawPointer) {
+    step(b, a.load(as: Float.self), a.load(fromByteOffset: 4, as: Float.self),
+         a.load(fromByteOffset: 8, as: Float.self), a.load(fromByteOffset: 12, as: Float.self),
+         a.load(fromByteOffset: 16, as: Float.self), a.load(fromByteOffset: 20, as: Float.self))
+  }
+}
+
+/// One tile of ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:tiles:tileStrides:)``.
+@inline(__always)
+private func f32_gemm_6x16_tile(
+  depth: Int, a: UnsafeRawPointer, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
+  c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool
+) {
+  var t = F32Tile6x16()
+  // C's rows lie a row stride apart, beyond what the hardware fetches ahead: ask for them now, so that
+  // they arrive while the k loop runs (a loop long enough to hide the wait).
+  if depth >= F32GEMMTile.prefetchCMinDepth {
+    var row = UnsafePointer(c)
+    for _ in 0..<rows {
+      teenygrad_prefetch_16_floats_for_write(row)
+      row += ldc
+    }
+  }
+  let bStepBytes = bStep &* 4
+  var pb = UnsafeRawPointer(b)
+  var remaining = depth
   if aRowStride == 1 && aStep == F32GEMMTile.rows {
     // A packed micro-panel: the six A values of a k step are adjacent, at offsets known here.
     var pa = a
-    @inline(__always) func packedStep() {
-      step(pa.load(as: Float.self), pa.load(fromByteOffset: 4, as: Float.self),
-           pa.load(fromByteOffset: 8, as: Float.self), pa.load(fromByteOffset: 12, as: Float.self),
-           pa.load(fromByteOffset: 16, as: Float.self), pa.load(fromByteOffset: 20, as: Float.self))
-      pa += 24
-    }
     if bStep == F32GEMMTile.cols {
+      // Both packed: four steps per pass, every load at a fixed offset from two pointers, so the loop's
+      // own counting and branching stay a small part of it.
+      while remaining >= 4 {
+        t.packedStep(pb, pa)
+        t.packedStep(pb + 64, pa + 24)
+        t.packedStep(pb + 128, pa + 48)
+        t.packedStep(pb + 192, pa + 72)
+        pb += 256
+        pa += 96
+        remaining &-= 4
+      }
       while remaining > 0 {
-        packedStep()
+        t.packedStep(pb, pa)
+        pb += 64
+        pa += 24
         remaining &-= 1
       }
     } else {
@@ -112,7 +137,9 @@ private func f32_gemm_6x16_tile(
       let ahead = bStepBytes &* F32GEMMTile.inPlaceBPrefetchSteps
       while remaining > 0 {
         teenygrad_prefetch_16_floats_for_read((pb + ahead).assumingMemoryBound(to: Float.self))
-        packedStep()
+        t.packedStep(pb, pa)
+        pb += bStepBytes
+        pa += 24
         remaining &-= 1
       }
     }
@@ -123,26 +150,27 @@ private func f32_gemm_6x16_tile(
     var pa = a
     var pa3 = pa + 3 &* rowBytes
     while remaining > 0 {
-      step(pa.load(as: Float.self), pa.load(fromByteOffset: rowBytes, as: Float.self),
-           pa.load(fromByteOffset: 2 &* rowBytes, as: Float.self), pa3.load(as: Float.self),
-           pa3.load(fromByteOffset: rowBytes, as: Float.self), pa3.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
+      t.step(pb, pa.load(as: Float.self), pa.load(fromByteOffset: rowBytes, as: Float.self),
+             pa.load(fromByteOffset: 2 &* rowBytes, as: Float.self), pa3.load(as: Float.self),
+             pa3.load(fromByteOffset: rowBytes, as: Float.self), pa3.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
+      pb += bStepBytes
       pa += stepBytes
       pa3 += stepBytes
       remaining &-= 1
     }
   }
   if rows == 6 && cols == 16 {
-    f32StoreRow16(c00, c01, to: c, accumulate: accumulate)
-    f32StoreRow16(c10, c11, to: c + ldc, accumulate: accumulate)
-    f32StoreRow16(c20, c21, to: c + 2 &* ldc, accumulate: accumulate)
-    f32StoreRow16(c30, c31, to: c + 3 &* ldc, accumulate: accumulate)
-    f32StoreRow16(c40, c41, to: c + 4 &* ldc, accumulate: accumulate)
-    f32StoreRow16(c50, c51, to: c + 5 &* ldc, accumulate: accumulate)
+    f32StoreRow16(t.c00, t.c01, to: c, accumulate: accumulate)
+    f32StoreRow16(t.c10, t.c11, to: c + ldc, accumulate: accumulate)
+    f32StoreRow16(t.c20, t.c21, to: c + 2 &* ldc, accumulate: accumulate)
+    f32StoreRow16(t.c30, t.c31, to: c + 3 &* ldc, accumulate: accumulate)
+    f32StoreRow16(t.c40, t.c41, to: c + 4 &* ldc, accumulate: accumulate)
+    f32StoreRow16(t.c50, t.c51, to: c + 5 &* ldc, accumulate: accumulate)
     return
   }
   // Edge tile: rows below `rows` and lanes past `cols` were computed on zero padding and are dropped.
-  let lo = (c00, c10, c20, c30, c40, c50)
-  let hi = (c01, c11, c21, c31, c41, c51)
+  let lo = (t.c00, t.c10, t.c20, t.c30, t.c40, t.c50)
+  let hi = (t.c01, t.c11, t.c21, t.c31, t.c41, t.c51)
   withUnsafeBytes(of: lo) { loBytes in
     withUnsafeBytes(of: hi) { hiBytes in
       let loRows = loBytes.assumingMemoryBound(to: SIMD8<Float>.self)
