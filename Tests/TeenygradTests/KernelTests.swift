@@ -504,9 +504,17 @@ struct GEMMPlanTests {
     let two = GEMMPlan(batch: 1, m: weightGradient.m, n: weightGradient.n, k: weightGradient.k,
                        blocking: .forThreads(2))
     #expect(two.mTiles * two.nTiles == 2 && two.mTiles == 1)
-    // A square product shares B and keeps its sixteen tiles at any thread count.
-    let square = GEMMPlan(batch: 1, m: 1024, n: 1024, k: 1024, blocking: .forThreads(1))
+    // A square product shares B: sixteen tiles on two threads, four taller ones on one thread.
+    let square = GEMMPlan(batch: 1, m: 1024, n: 1024, k: 1024, blocking: .forThreads(2))
     #expect(square.sharesB && square.tileCount == 16)
+    let squareSingle = GEMMPlan(batch: 1, m: 1024, n: 1024, k: 1024, blocking: .forThreads(1))
+    #expect(squareSingle.sharesB && squareSingle.tileCount == GEMMBlocking.singleThreadMaxTiles)
+    // A scatter product (conv's input gradient) is cut the same way at every thread count: its cut decides
+    // the order in which overlapping windows add up.
+    let scatter = { (threads: Int) in
+      GEMMPlan(batch: 1, m: 15488, n: 8 * 9, k: 16, blocking: .forThreads(threads), columnGroup: 9)
+    }
+    #expect(scatter(1) == scatter(2) && scatter(1).tileCount > GEMMBlocking.singleThreadMaxTiles)
   }
 
   @Test("B is shared when several M tiles read it and it fits, packed per tile otherwise")

@@ -55,12 +55,14 @@ struct GEMMPlan: Equatable {
     cBlockFloats = blocking.cBlockFloats
 
     let flops = 2 * m * n * k
-    let wanted = min(blocking.maxTiles, max(1, batch * flops / max(1, blocking.minTileFlops)))
-    let perMatrix = (wanted + batch - 1) / batch
+    let useful = max(1, batch * flops / max(1, blocking.minTileFlops))
     if let group = columnGroup {
+      let perMatrix = (min(blocking.maxTiles, useful) + batch - 1) / batch
       (mTiles, nTiles, sharesB) = (1, min(n / group, perMatrix), false)
       return
     }
+    let wanted = min(blocking.maxOwnedTiles, useful)
+    let perMatrix = (wanted + batch - 1) / batch
     let sharedFloats = bMatrices * k * panelsN * nr
     if sharedFloats <= blocking.sharedBMaxFloats {
       let (mt, nt) = Self.split(perMatrix: perMatrix, panelsM: panelsM, panelsN: panelsN, nMin: 1,
