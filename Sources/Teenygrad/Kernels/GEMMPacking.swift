@@ -210,26 +210,39 @@ enum GEMMPacking {
     }
   }
 
-  /// Six contiguous rows: each k step gathers one value from each row, asking for each row's line
-  /// ``aPrefetchFloats`` ahead once every 16 steps.
+  /// Six contiguous rows: eight k steps at a time load eight floats from each row and transpose them in
+  /// registers; steps past the last whole eight gather one value from each row. Each row's line
+  /// ``aPrefetchFloats`` ahead is asked for once every 16 steps.
   @inline(__always)
   private static func packARowMajor(
     _ src: UnsafePointer<Float>, rowStride: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
   ) {
+    let mr = F32GEMMTile.rows
     let r0 = src, r1 = src + rowStride, r2 = src + 2 &* rowStride
     let r3 = src + 3 &* rowStride, r4 = src + 4 &* rowStride, r5 = src + 5 &* rowStride
-    var d = dst
-    var p = 0
-    while p < depth {
-      let ahead = p &+ aPrefetchFloats
-      teenygrad_prefetch_for_read(r0 + ahead); teenygrad_prefetch_for_read(r1 + ahead)
-      teenygrad_prefetch_for_read(r2 + ahead); teenygrad_prefetch_for_read(r3 + ahead)
-      teenygrad_prefetch_for_read(r4 + ahead); teenygrad_prefetch_for_read(r5 + ahead)
-      let end = min(depth, p &+ 16)
-      while p < end {
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: mr) { lines in
+      let lineOffsets = lines.baseAddress!
+      for q in 0..<mr { lineOffsets[q] = q &* rowStride }
+      var p = 0
+      while p &+ 16 <= depth {
+        let ahead = p &+ aPrefetchFloats
+        teenygrad_prefetch_for_read(r0 + ahead); teenygrad_prefetch_for_read(r1 + ahead)
+        teenygrad_prefetch_for_read(r2 + ahead); teenygrad_prefetch_for_read(r3 + ahead)
+        teenygrad_prefetch_for_read(r4 + ahead); teenygrad_prefetch_for_read(r5 + ahead)
+        transposeEight(src + p, lineOffsets: lineOffsets, lines: mr, into: dst + p &* mr, width: mr, columns: mr)
+        transposeEight(src + (p &+ 8), lineOffsets: lineOffsets, lines: mr, into: dst + (p &+ 8) &* mr, width: mr,
+                       columns: mr)
+        p &+= 16
+      }
+      if p &+ 8 <= depth {
+        transposeEight(src + p, lineOffsets: lineOffsets, lines: mr, into: dst + p &* mr, width: mr, columns: mr)
+        p &+= 8
+      }
+      var d = dst + p &* mr
+      while p < depth {
         d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]
         d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p]
-        d += 6
+        d += mr
         p &+= 1
       }
     }
