@@ -93,11 +93,15 @@ enum RowLoad: Equatable {
         out.storeBytes(of: pairs, toByteOffset: i &* 4, as: SIMD8<Float>.self)
         i &+= 8
       }
-      // The row's last lanes: a shift, not a division per lane.
-      while i < count {
-        dst[i] = src[(w &+ i) >> 1]
-        i &+= 1
+      // At most seven lanes remain, from an even position: two values twice each while four lanes remain,
+      // then one lane at a time (written out: a loop here costs the checks of a vectorized one per row).
+      if i &+ 4 <= count {
+        let v = raw.loadUnaligned(fromByteOffset: ((w &+ i) >> 1) &* 4, as: SIMD2<Float>.self)
+        out.storeBytes(of: SIMD4<Float>(v[0], v[0], v[1], v[1]), toByteOffset: i &* 4, as: SIMD4<Float>.self)
+        i &+= 4
       }
+      @inline(__always) func one() { if i < count { dst[i] = src[(w &+ i) >> 1]; i &+= 1 } }
+      one(); one(); one()
       return
     }
     while i < count {
@@ -123,6 +127,11 @@ enum RowLoad: Equatable {
         out.storeBytes(of: evenFour(raw, (w &+ i) &* 8), toByteOffset: i &* 4, as: SIMD4<Float>.self)
         i &+= 4
       }
+      // At most four lanes remain, one at a time (written out: a loop here costs the checks of a vectorized
+      // one per row).
+      @inline(__always) func one() { if i < count { dst[i] = src[(w &+ i) &* 2]; i &+= 1 } }
+      one(); one(); one(); one()
+      return
     }
     while i < count {
       dst[i] = src[(w &+ i) &* stride]
