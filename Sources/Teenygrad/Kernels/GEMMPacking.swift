@@ -224,17 +224,13 @@ enum GEMMPacking {
       let lineOffsets = lines.baseAddress!
       for q in 0..<mr { lineOffsets[q] = q &* rowStride }
       var p = 0
-      while p &+ 16 <= depth {
-        let ahead = p &+ aPrefetchFloats
-        teenygrad_prefetch_for_read(r0 + ahead); teenygrad_prefetch_for_read(r1 + ahead)
-        teenygrad_prefetch_for_read(r2 + ahead); teenygrad_prefetch_for_read(r3 + ahead)
-        teenygrad_prefetch_for_read(r4 + ahead); teenygrad_prefetch_for_read(r5 + ahead)
-        transposeEight(src + p, lineOffsets: lineOffsets, lines: mr, into: dst + p &* mr, width: mr, columns: mr)
-        transposeEight(src + (p &+ 8), lineOffsets: lineOffsets, lines: mr, into: dst + (p &+ 8) &* mr, width: mr,
-                       columns: mr)
-        p &+= 16
-      }
-      if p &+ 8 <= depth {
+      while p &+ 8 <= depth {
+        if p & 15 == 0 {
+          let ahead = p &+ aPrefetchFloats
+          teenygrad_prefetch_for_read(r0 + ahead); teenygrad_prefetch_for_read(r1 + ahead)
+          teenygrad_prefetch_for_read(r2 + ahead); teenygrad_prefetch_for_read(r3 + ahead)
+          teenygrad_prefetch_for_read(r4 + ahead); teenygrad_prefetch_for_read(r5 + ahead)
+        }
         transposeEight(src + p, lineOffsets: lineOffsets, lines: mr, into: dst + p &* mr, width: mr, columns: mr)
         p &+= 8
       }

@@ -109,8 +109,9 @@ struct GEMMBlocking: Sendable, Equatable {
   /// conv2 weight gradient on two threads takes 1.17 ms as two tiles against 1.43 ms as four). Products
   /// whose B is shared keep finer tiles, which cost no packing and balance better.
   ///
-  /// One thread has no load to balance, so it takes at most ``singleThreadMaxTiles`` owned tiles: each tile's rows then
-  /// fill an L2 block of A, and each shared B micro-panel brought in from L3 feeds more A panels.
+  /// One thread has no load to balance, so it takes at most ``singleThreadMaxTiles`` owned tiles: each
+  /// tile's rows then fill an L2 block of A, and each shared B micro-panel brought in from L3 feeds more
+  /// A panels.
   static func forThreads(_ threads: Int) -> GEMMBlocking {
     var blocking = GEMMBlocking.default
     if threads <= 1 { blocking.maxOwnedTiles = Swift.min(blocking.maxTiles, singleThreadMaxTiles) }
