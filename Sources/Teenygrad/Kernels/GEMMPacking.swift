@@ -218,27 +218,19 @@ enum GEMMPacking {
     _ src: UnsafePointer<Float>, rowStride: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
   ) {
     let mr = F32GEMMTile.rows
-    let r0 = src, r1 = src + rowStride, r2 = src + 2 &* rowStride
-    let r3 = src + 3 &* rowStride, r4 = src + 4 &* rowStride, r5 = src + 5 &* rowStride
     withUnsafeTemporaryAllocation(of: Int.self, capacity: mr) { lines in
       let lineOffsets = lines.baseAddress!
       for q in 0..<mr { lineOffsets[q] = q &* rowStride }
       var p = 0
       while p &+ 8 <= depth {
         if p & 15 == 0 {
-          let ahead = p &+ aPrefetchFloats
-          teenygrad_prefetch_for_read(r0 + ahead); teenygrad_prefetch_for_read(r1 + ahead)
-          teenygrad_prefetch_for_read(r2 + ahead); teenygrad_prefetch_for_read(r3 + ahead)
-          teenygrad_prefetch_for_read(r4 + ahead); teenygrad_prefetch_for_read(r5 + ahead)
+          for q in 0..<mr { teenygrad_prefetch_for_read(src + (lineOffsets[q] &+ p &+ aPrefetchFloats)) }
         }
         transposeEight(src + p, lineOffsets: lineOffsets, lines: mr, into: dst + p &* mr, width: mr, columns: mr)
         p &+= 8
       }
-      var d = dst + p &* mr
       while p < depth {
-        d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]
-        d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p]
-        d += mr
+        for q in 0..<mr { dst[p &* mr &+ q] = src[lineOffsets[q] &+ p] }
         p &+= 1
       }
     }

@@ -113,22 +113,24 @@ private func f32_gemm_6x16_tile(
   if aRowStride == 1 && aStep == F32GEMMTile.rows {
     // A packed micro-panel: the six A values of a k step are adjacent, at offsets known here.
     var pa = a
+    let aBytes = F32GEMMTile.rows &* 4
     if bStep == F32GEMMTile.cols {
       // Both packed: four steps per pass, every load at a fixed offset from two pointers, so the loop's
       // own counting and branching stay a small part of it.
+      let bBytes = F32GEMMTile.cols &* 4
       while remaining >= 4 {
         t.packedStep(pb, pa)
-        t.packedStep(pb + 64, pa + 24)
-        t.packedStep(pb + 128, pa + 48)
-        t.packedStep(pb + 192, pa + 72)
-        pb += 256
-        pa += 96
+        t.packedStep(pb + bBytes, pa + aBytes)
+        t.packedStep(pb + 2 &* bBytes, pa + 2 &* aBytes)
+        t.packedStep(pb + 3 &* bBytes, pa + 3 &* aBytes)
+        pb += 4 &* bBytes
+        pa += 4 &* aBytes
         remaining &-= 4
       }
       while remaining > 0 {
         t.packedStep(pb, pa)
-        pb += 64
-        pa += 24
+        pb += bBytes
+        pa += aBytes
         remaining &-= 1
       }
     } else {
@@ -139,7 +141,7 @@ private func f32_gemm_6x16_tile(
         teenygrad_prefetch_16_floats_for_read((pb + ahead).assumingMemoryBound(to: Float.self))
         t.packedStep(pb, pa)
         pb += bStepBytes
-        pa += 24
+        pa += aBytes
         remaining &-= 1
       }
     }
