@@ -5,7 +5,9 @@ enum VectorMath {
   typealias V = SIMD8<Float>
   typealias I = SIMD8<Int32>
 
-  @inline(__always)
+  /// The larger of each pair of lanes. Transparent, not just `@inline(__always)`: inside the window fold's
+  /// row loop the optimizer otherwise left it a call.
+  @_transparent
   static func maximum(_ a: V, _ b: V) -> V {
     // NaN in either operand propagates, as numpy's maximum does.
     let r = b.replacing(with: a, where: a .> b)
