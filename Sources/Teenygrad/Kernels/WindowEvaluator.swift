@@ -316,16 +316,16 @@ struct WindowEvaluator: @unchecked Sendable {
     }
   }
 
-  /// Copies `count` floats: whole vectors, then one float at a time (a call to `memmove` costs more for the
-  /// short runs of a window row).
+  /// Copies `count` floats, at least eight, as vectors; the last one ends at the last float, overlapping the
+  /// one before it (a call to `memmove`, or a scalar tail, costs more for the short runs of a window row).
   @inline(__always)
   private static func copy(_ src: UnsafePointer<Float>, _ count: Int, into dst: UnsafeMutablePointer<Float>) {
     let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
     var i = 0
-    while i &+ 8 <= count {
-      d.storeBytes(of: s.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self), toByteOffset: i &* 4, as: SIMD8<Float>.self)
-      i &+= 8
+    while i < count {
+      let start = Swift.min(i, count &- 8)
+      d.storeBytes(of: s.loadUnaligned(fromByteOffset: start &* 4, as: SIMD8<Float>.self), toByteOffset: start &* 4, as: SIMD8<Float>.self)
+      i = start &+ 8
     }
-    while i < count { dst[i] = src[i]; i &+= 1 }
   }
 }
