@@ -285,6 +285,39 @@ struct GEMMPackingTests {
     }
   }
 
+  /// K steps in runs of 11 adjacent floats (a conv's image rows, 13 floats apart) and scattered columns: the
+  /// first eight steps of a run pack as one transposed group, the rest one value per column.
+  @Test("B panels through offset tables with runs of adjacent k steps", arguments: [0, 3, 8, 10])
+  func packBThroughRunsOfSteps(row0: Int) {
+    var random = KernelTestRandom(state: 6)
+    let data = random.floats(6000)
+    let rowOffsets = (0..<80).map { $0 / 11 * 13 + $0 % 11 }, colOffsets = (0..<21).map { $0 * 257 + ($0 % 3) * 5 }
+    for (depth, cols) in [(1, 16), (7, 16), (11, 21), (25, 16), (80 - row0, 19)] {
+      data.withUnsafeBufferPointer { d in
+        rowOffsets.withUnsafeBufferPointer { ro in
+          colOffsets.withUnsafeBufferPointer { co in
+            let b = MatrixOperand(base: d.baseAddress!, rowStride: 0, colStride: 0, rowOffsets: ro.baseAddress,
+                                  colOffsets: co.baseAddress)
+            let panels = (cols + 15) / 16
+            var packed = [Float](repeating: .nan, count: panels * 16 * depth)
+            packed.withUnsafeMutableBufferPointer {
+              GEMMPacking.packB(b, row0: row0, depth: depth, col0: 0, cols: cols, into: $0.baseAddress!)
+            }
+            for q in 0..<panels {
+              for p in 0..<depth {
+                for c in 0..<16 {
+                  let col = q * 16 + c
+                  let expected: Float = col < cols ? d[b.rowOffset(row0 + p) + b.colOffset(col)] : 0
+                  #expect(packed[(q * depth + p) * 16 + c] == expected, "row0 \(row0) \(depth)x\(cols) at \(p), \(col)")
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test("B columns copied K-contiguous, through strides and through offset tables")
   func packColumnsAlongK() {
     var random = KernelTestRandom(state: 5)
