@@ -1,15 +1,10 @@
 import Testing
 @testable import Teenygrad
 
-/// Values on a grid of eighths in [-1, 1), so windows hold ties (and ReLU makes zeros).
-private struct WindowTestRandom {
-  var state: UInt64
-  mutating func floats(_ count: Int) -> [Float] {
-    (0..<count).map { _ in
-      state = state &* 6364136223846793005 &+ 1442695040888963407
-      return Float(Int((state >> 33) % 16) - 8) / 8
-    }
-  }
+/// `count` values on a grid of eighths in [-1, 1), so windows hold ties (and ReLU makes zeros).
+private func gridValues(_ count: Int, seed: UInt64) -> [Float] {
+  var random = SeededRandom(state: seed)
+  return (0..<count).map { _ in Float(random.int(-8...7)) / 8 }
 }
 
 @Suite("Pooling windows in memory order")
@@ -35,9 +30,8 @@ struct WindowEvaluatorTests {
         arguments: [18, 19, 22, 32])
   func maxPoolMatchesReference(size: Int) {
     let (batch, channels, out) = (3, 5, size / 2)
-    var random = WindowTestRandom(state: UInt64(size))
-    let x = random.floats(batch * channels * size * size)
-    let g = random.floats(batch * channels * out * out)
+    let x = gridValues(batch * channels * size * size, seed: UInt64(size))
+    let g = gridValues(batch * channels * out * out, seed: UInt64(100 + size))
 
     let xt = Tensor(x, shape: [batch, channels, size, size], requiresGrad: true)
     let pooled = xt.relu().maxPool2d()
@@ -82,8 +76,7 @@ struct WindowEvaluatorTests {
   func avgPoolMatchesReference() {
     let (batch, channels, size) = (2, 3, 20)
     let out = size / 2
-    var random = WindowTestRandom(state: 5)
-    let x = random.floats(batch * channels * size * size)
+    let x = gridValues(batch * channels * size * size, seed: 5)
     let pooled = Tensor(x, shape: [batch, channels, size, size]).avgPool2d()
     #expect(Self.windowKernels([pooled]).contains { $0.reduceOp == .sum })
     let values = pooled.toArray()
@@ -113,8 +106,7 @@ struct WindowEvaluatorTests {
 
   @Test("rows of fewer than eight windows and overlapping windows are left to the other evaluators")
   func narrowPoolsKeepTheGatherEvaluator() {
-    var random = WindowTestRandom(state: 9)
-    let image = Tensor(random.floats(2 * 3 * 20 * 20), shape: [2, 3, 20, 20])
+    let image = Tensor(gridValues(2 * 3 * 20 * 20, seed: 9), shape: [2, 3, 20, 20])
     #expect(!Self.windowKernels([image.maxPool2d()]).isEmpty, "the same image pooled 2x2 runs here")
     let small = image.shrink([nil, nil, (0, 10), (0, 10)]).maxPool2d()
     #expect(Self.windowKernels([small]).isEmpty, "5 windows per row")
