@@ -32,10 +32,8 @@ struct WindowEvaluator: @unchecked Sendable {
     var rows: Int, positions: Int
     var access: [Access]
 
-    /// Lanes of one image row of a window row.
-    var width: Int { 2 * positions }
     /// Lanes of one window row.
-    var lanes: Int { rows * width }
+    var lanes: Int { rows * 2 * positions }
   }
 
   /// Lanes a chunk aims for, as many as the gather evaluator's: a chunk's fixed costs (a call per op, its
@@ -55,6 +53,7 @@ struct WindowEvaluator: @unchecked Sendable {
   /// The sizes the hot loops use, as plain values.
   struct Geometry {
     var rows: Int, positions: Int, rowsPerChunk: Int
+    /// Lanes of one image row of a window row, and of a whole window row.
     var width: Int { 2 &* positions }
     var lanes: Int { rows &* width }
   }

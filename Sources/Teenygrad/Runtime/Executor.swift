@@ -20,13 +20,15 @@ enum Executor {
   @discardableResult
   static func execute(_ kernel: Kernel, buffers: [Buffer], pool: ThreadPool) -> Int {
     if let spec = kernel.gemm { return GEMMKernel.run(kernel, spec, buffers: buffers, pool: pool) }
+    if let layout = WindowEvaluator.layout(of: kernel) {
+      let window = WindowEvaluator(kernel: kernel, layout: layout, buffers: buffers)
+      return KernelWorkspace.withWorkspace { workspace in
+        runTiles(Tiler.tiles(units: window.unitCount, unitCost: window.unitCost), scratchFloats: window.scratchFloats,
+                 workspace: workspace, pool: pool) { window.run(units: $0, scratch: $1) }
+      }
+    }
     let plan = IterationPlan(kernel)
     return KernelWorkspace.withWorkspace { workspace in
-      if let layout = WindowEvaluator.layout(of: kernel) {
-        let window = WindowEvaluator(kernel: kernel, layout: layout, buffers: buffers)
-        return runTiles(Tiler.tiles(units: window.unitCount, unitCost: window.unitCost), scratchFloats: window.scratchFloats,
-                        workspace: workspace, pool: pool) { window.run(units: $0, scratch: $1) }
-      }
       if GatherEvaluator.applies(to: kernel, plan: plan) {
         let gather = GatherEvaluator(kernel: kernel, buffers: buffers)
         return runTiles(Tiler.tiles(units: gather.unitCount, unitCost: gather.unitCost), scratchFloats: gather.scratchFloats,
