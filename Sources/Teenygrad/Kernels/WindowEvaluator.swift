@@ -24,7 +24,7 @@ struct WindowEvaluator: @unchecked Sendable {
   }
 
   /// The window sizes and which kernel axes hold them.
-  struct Layout: Equatable {
+  struct Layout {
     /// Axes of size > 1 before the window axes, in kernel order.
     var outerAxes: [Int]
     var rowAxis: Int, positionAxis: Int, columnAxis: Int
@@ -83,7 +83,6 @@ struct WindowEvaluator: @unchecked Sendable {
 
   let program: ElementwiseProgram
   let reduceOp: ReduceOp?
-  let layout: Layout
   let geometry: Geometry
   let output: UnsafeMutablePointer<Float>
   let storage: Storage
@@ -150,7 +149,6 @@ struct WindowEvaluator: @unchecked Sendable {
   init(kernel: Kernel, layout: Layout, buffers: [Buffer]) {
     program = ElementwiseProgram.compiled(kernel.expr)
     reduceOp = kernel.reduceOp
-    self.layout = layout
     output = buffers[kernel.output].raw.assumingMemoryBound(to: Float.self)
     let reads = kernel.inputs.indices.map { i in
       InputRead(base: UnsafePointer(buffers[kernel.inputs[i].buffer].raw.assumingMemoryBound(to: Float.self)),
@@ -170,12 +168,12 @@ struct WindowEvaluator: @unchecked Sendable {
   private static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
 
   var unitCount: Int { (windowRows + geometry.rowsPerChunk - 1) / geometry.rowsPerChunk }
-  var unitCost: Int { geometry.rowsPerChunk * geometry.lanes * (program.instructions.count + 2 * layout.access.count + 2) }
+  var unitCost: Int { geometry.rowsPerChunk * geometry.lanes * (program.instructions.count + 2 * storage.reads.count + 2) }
 
   /// Floats per register: a chunk's lanes rounded up to whole vectors.
   private var registerLanes: Int { (geometry.rowsPerChunk * geometry.lanes + 7) / 8 * 8 }
   /// Ints of a chunk's window-row offsets, for every input.
-  private var offsetInts: Int { Swift.max(1, layout.access.count) * geometry.rowsPerChunk }
+  private var offsetInts: Int { Swift.max(1, storage.reads.count) * geometry.rowsPerChunk }
   /// Floats of scratch ``run(units:scratch:)`` needs: registers, then the row offsets.
   var scratchFloats: Int { program.registerCount * registerLanes + 2 * offsetInts }
 
