@@ -11,6 +11,9 @@ final class LazyBuffer {
   private(set) var srcs: [LazyBuffer]
   private(set) var realized: Buffer?
 
+  /// The last ``GraphSignature`` walk that passed this base, and the number it gave it there.
+  var signatureMark: (walk: Int, number: Int) = (0, 0)
+
   var shape: [Int] { st.shape }
   var base: LazyBuffer { viewedBase ?? self }
   var isBase: Bool { viewedBase == nil }

@@ -24,12 +24,13 @@ struct View: Hashable, Sendable {
   }
 
   static func contiguousStrides(_ shape: [Int]) -> [Int] {
-    var strides = [Int](repeating: 0, count: shape.count)
-    _ = walkContiguousStrides(shape) { d, stride in
-      strides[d] = stride
-      return true
+    [Int](unsafeUninitializedCapacity: shape.count) { strides, count in
+      _ = walkContiguousStrides(shape) { d, stride in
+        strides.initializeElement(at: d, to: stride)
+        return true
+      }
+      count = shape.count
     }
-    return strides
   }
 
   /// Calls `visit(d, stride)` with the strides of a contiguous view of `shape`, last dimension first, while

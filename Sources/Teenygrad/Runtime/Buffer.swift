@@ -9,6 +9,9 @@ final class Buffer: @unchecked Sendable {
   let count: Int
   let byteCount: Int
   let raw: UnsafeMutableRawPointer
+  /// The last ``GraphSignature`` walk that met this buffer, and the first node of that walk holding it.
+  /// Written only by the thread scheduling a graph that reads the buffer, which owns that graph's tensors.
+  var signatureMark: (walk: Int, number: Int) = (0, 0)
 
   init(dtype: DType, count: Int) {
     self.dtype = dtype

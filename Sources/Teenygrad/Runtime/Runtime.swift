@@ -10,6 +10,8 @@ public enum Runtime {
   }
 
   private static let state = Locked(State())
+  /// ``threads`` once it has been read or set; 0 before.
+  private static let resolvedThreads = Atomic<Int>(0)
 
   /// The number of worker threads that run kernels, the calling thread included.
   ///
@@ -17,13 +19,24 @@ public enum Runtime {
   /// `TEENYGRAD_THREADS` when that is set. Setting it replaces the worker pool; values below 1 mean 1.
   /// Results do not depend on it: every output element is computed in the same order at any thread count.
   public static var threads: Int {
-    get { state.withLock { $0.threads ?? defaultThreads } }
+    get {
+      // Read without the lock once known: every realize asks for it.
+      let known = resolvedThreads.load(ordering: .acquiring)
+      if known > 0 { return known }
+      return state.withLock { state in
+        let threads = state.threads ?? defaultThreads
+        state.threads = threads
+        resolvedThreads.store(threads, ordering: .releasing)
+        return threads
+      }
+    }
     set {
       let count = max(1, newValue)
       // The retired pool is released outside the lock; its deinitializer joins its workers once no running
       // loop holds it any more.
       let retired: ThreadPool? = state.withLock { state in
         state.threads = count
+        resolvedThreads.store(count, ordering: .releasing)
         guard let pool = state.pool, pool.threadCount != count else { return nil }
         state.pool = nil
         return pool

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Everything the scheduler reads of the lazy graph above some outputs, written down as integers.
 ///
 /// The scheduler's decisions depend on the unrealized bases above the outputs (op, dtype, shape), the views
@@ -5,35 +7,51 @@
 /// them share one buffer), which bases are the same node, which are outputs, and the runtime's thread count
 /// (GEMM operand copies depend on it). Two graphs with equal ``codes`` therefore get the same kernels; only
 /// the nodes that own or supply the memory differ, and ``nodes`` lists them in the order both walks met them.
+///
+/// The walk numbers each base in the base itself (``LazyBuffer/signatureMark``, and each realized buffer in
+/// ``Buffer/signatureMark``), not in dictionaries: a small graph's signature is part of the per-call overhead
+/// of every realize. A number (``number(of:)``, ``holder(of:)``) is valid until another walk passes that node.
 struct GraphSignature {
   /// The encoding: equal codes, equal schedules.
   private(set) var codes: [Int] = []
   /// The bases, numbered in the order the walk finished them (sources first).
   private(set) var nodes: [LazyBuffer] = []
-  /// The node number of each base.
-  private(set) var number: [ObjectIdentifier: Int] = [:]
-  /// The first node holding each realized buffer.
-  private(set) var holder: [ObjectIdentifier: Int] = [:]
+  /// This walk's ticket, distinct from every other walk's.
+  private let walk: Int
+
+  /// Tickets of walks so far.
+  private static let walks = Atomic<Int>(0)
 
   init(_ outputs: [LazyBuffer]) {
-    // Room for a training step's graph without regrowing: every regrowth copies what came before.
-    codes.reserveCapacity(1024)
-    nodes.reserveCapacity(64)
-    number.reserveCapacity(64)
-    holder.reserveCapacity(16)
+    walk = Self.walks.wrappingAdd(1, ordering: .relaxed).newValue
+    codes.reserveCapacity(256)
+    nodes.reserveCapacity(16)
     codes.append(Runtime.threads)
     let numbers = outputs.map { visit($0.base) }
     codes.append(numbers.count)
     codes += numbers
   }
 
+  /// The number this walk gave `base`, or nil when the walk did not pass it.
+  func number(of base: LazyBuffer) -> Int? {
+    base.signatureMark.walk == walk ? base.signatureMark.number : nil
+  }
+
+  /// The first node of this walk that holds `buffer`, or nil when the walk met no such node.
+  func holder(of buffer: Buffer) -> Int? {
+    buffer.signatureMark.walk == walk ? buffer.signatureMark.number : nil
+  }
+
+  /// The cache key of ``codes``.
+  var key: SignatureKey { SignatureKey(codes) }
+
   /// Numbers `base` after its sources and appends its code; returns its number.
   private mutating func visit(_ base: LazyBuffer) -> Int {
-    if let n = number[ObjectIdentifier(base)] { return n }
+    if let n = number(of: base) { return n }
     if let buffer = base.realized {
       let n = finish(base)
-      let first = holder[ObjectIdentifier(buffer)] ?? n
-      holder[ObjectIdentifier(buffer)] = first
+      let first = holder(of: buffer) ?? n
+      buffer.signatureMark = (walk, first)
       put(Self.realizedTag, buffer.dtype.code, buffer.count, first)
       append(shape: base.shape)
       return n
@@ -55,7 +73,7 @@ struct GraphSignature {
   private mutating func finish(_ base: LazyBuffer) -> Int {
     let n = nodes.count
     nodes.append(base)
-    number[ObjectIdentifier(base)] = n
+    base.signatureMark = (walk, n)
     return n
   }
 
@@ -116,6 +134,24 @@ struct GraphSignature {
     case .contiguous: codes.append(7)
     }
   }
+}
+
+/// ``GraphSignature/codes`` as a dictionary key whose hash is one multiply-xor pass over the codes, computed
+/// once, instead of SipHash over every code at each lookup.
+struct SignatureKey: Hashable, Sendable {
+  let codes: [Int]
+  private let digest: Int
+
+  init(_ codes: [Int]) {
+    self.codes = codes
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for c in codes { h = (h ^ UInt64(bitPattern: Int64(c))) &* 0x0000_0100_0000_01b3 }
+    digest = Int(bitPattern: UInt(h))
+  }
+
+  func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+
+  static func == (a: SignatureKey, b: SignatureKey) -> Bool { a.digest == b.digest && a.codes == b.codes }
 }
 
 private extension DType {

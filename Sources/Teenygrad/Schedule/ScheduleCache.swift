@@ -10,12 +10,12 @@ enum ScheduleCache {
     // Fusion and GEMM decisions are logged while scheduling: at that level, schedule every time.
     if DebugLog.isOn(3) { return Scheduler.schedule(outputs) }
     let signature = GraphSignature(outputs)
-    let template = templates.value(for: signature.codes) { Template(Scheduler.schedule(outputs), signature) }
+    let template = templates.value(for: signature.key) { Template(Scheduler.schedule(outputs), signature) }
     return template.bound(to: signature.nodes)
   }
 
   /// Enough for the few graphs a training loop cycles through (step, evaluation, optimizer updates).
-  private static let templates = BoundedCache<[Int], Template>(capacity: 64)
+  private static let templates = BoundedCache<SignatureKey, Template>(capacity: 64)
 
   /// A schedule whose buffers hold no nodes or memory, and where to find them in a new graph.
   private struct Template {
@@ -27,9 +27,9 @@ enum ScheduleCache {
       schedule = built
       for (i, buffer) in built.buffers.enumerated() {
         if let owner = buffer.owner {
-          bindings.append((i, signature.number[ObjectIdentifier(owner)]!, true))
+          bindings.append((i, signature.number(of: owner)!, true))
         } else if let existing = buffer.existing {
-          bindings.append((i, signature.holder[ObjectIdentifier(existing)]!, false))
+          bindings.append((i, signature.holder(of: existing)!, false))
         }
         schedule.buffers[i].owner = nil
         schedule.buffers[i].existing = nil
