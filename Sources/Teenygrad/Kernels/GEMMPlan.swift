@@ -129,7 +129,13 @@ struct GEMMPlan: Equatable {
 
   /// Columns a tile with `rows` rows runs through all K blocks at a time (a multiple of 16), so that
   /// the C block it updates stays in L2 between K blocks.
+  ///
+  /// A tile reading a shared B takes its whole width at once: each column chunk packs the tile's A again,
+  /// which costs more than updating C from L3. 2048³ at 1 thread spent 8% of its time packing A in
+  /// 256-column chunks; unchunked, its fastest of 9 runs went from 170–174 ms to 166–168 ms (1024³:
+  /// 21.5–21.9 to 20.9–21.3 ms).
   func chunkCols(rows: Int) -> Int {
+    if sharesB && columnGroup == 1 { return max(1, n) }
     let nr = F32GEMMTile.cols
     let fitting = cBlockFloats / max(1, rows) / nr * nr
     return max(Self.minChunkCols, fitting)
