@@ -170,18 +170,14 @@ private func f32_gemm_6x16_tile(
     f32StoreRow16(t.c50, t.c51, to: c + 5 &* ldc, accumulate: accumulate)
     return
   }
-  // Edge tile: rows below `rows` and lanes past `cols` were computed on zero padding and are dropped.
-  let lo = (t.c00, t.c10, t.c20, t.c30, t.c40, t.c50)
-  let hi = (t.c01, t.c11, t.c21, t.c31, t.c41, t.c51)
-  withUnsafeBytes(of: lo) { loBytes in
-    withUnsafeBytes(of: hi) { hiBytes in
-      let loRows = loBytes.assumingMemoryBound(to: SIMD8<Float>.self)
-      let hiRows = hiBytes.assumingMemoryBound(to: SIMD8<Float>.self)
-      for r in 0..<rows {
-        f32StoreRowPartial(loRows[r], hiRows[r], to: c + r &* ldc, cols: cols, accumulate: accumulate)
-      }
-    }
-  }
+  // Edge tile: rows below `rows` and lanes past `cols` were computed on zero padding and are dropped. Row by
+  // row, spelled out: a loop over the accumulators would first spill them all to memory.
+  f32StoreRowPartial(t.c00, t.c01, to: c, cols: cols, accumulate: accumulate)
+  if rows > 1 { f32StoreRowPartial(t.c10, t.c11, to: c + ldc, cols: cols, accumulate: accumulate) }
+  if rows > 2 { f32StoreRowPartial(t.c20, t.c21, to: c + 2 &* ldc, cols: cols, accumulate: accumulate) }
+  if rows > 3 { f32StoreRowPartial(t.c30, t.c31, to: c + 3 &* ldc, cols: cols, accumulate: accumulate) }
+  if rows > 4 { f32StoreRowPartial(t.c40, t.c41, to: c + 4 &* ldc, cols: cols, accumulate: accumulate) }
+  if rows > 5 { f32StoreRowPartial(t.c50, t.c51, to: c + 5 &* ldc, cols: cols, accumulate: accumulate) }
 }
 
 /// Writes (or adds) 16 lanes to `dst`.
@@ -207,20 +203,35 @@ private func f32StoreRowPartial(
 ) {
   if cols == 16 {
     f32StoreRow16(lo, hi, to: dst, accumulate: accumulate)
-    return
-  }
-  var first = 0
-  if cols >= 8 {
+  } else if cols >= 8 {
     let raw = UnsafeMutableRawPointer(dst)
     var v = lo
     if accumulate { v += raw.loadUnaligned(as: SIMD8<Float>.self) }
     raw.storeBytes(of: v, as: SIMD8<Float>.self)
-    first = 8
-  }
-  let rest = first == 0 ? lo : hi
-  if accumulate {
-    for j in first..<cols { dst[j] += rest[j &- first] }
+    f32StoreLanes(hi, to: dst + 8, count: cols &- 8, accumulate: accumulate)
   } else {
-    for j in first..<cols { dst[j] = rest[j &- first] }
+    f32StoreLanes(lo, to: dst, count: cols, accumulate: accumulate)
   }
+}
+
+/// Writes (or adds) the first `count` (0 to 7) lanes of `v` to `dst`: four as one vector, the rest one by
+/// one. Not a masked store, which is microcoded and slow on AMD cores.
+@inline(__always)
+private func f32StoreLanes(_ v: SIMD8<Float>, to dst: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool) {
+  var rest = v.lowHalf
+  var p = dst
+  var left = count
+  if left >= 4 {
+    let raw = UnsafeMutableRawPointer(p)
+    var q = rest
+    if accumulate { q += raw.loadUnaligned(as: SIMD4<Float>.self) }
+    raw.storeBytes(of: q, as: SIMD4<Float>.self)
+    rest = v.highHalf
+    p += 4
+    left &-= 4
+  }
+  @inline(__always) func one(_ i: Int) { if accumulate { p[i] += rest[i] } else { p[i] = rest[i] } }
+  if left >= 1 { one(0) }
+  if left >= 2 { one(1) }
+  if left >= 3 { one(2) }
 }
