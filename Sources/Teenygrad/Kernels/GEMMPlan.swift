@@ -67,11 +67,10 @@ struct GEMMPlan: Equatable {
     if sharedFloats <= blocking.sharedBMaxFloats {
       let (mt, nt) = Self.split(perMatrix: perMatrix, panelsM: panelsM, panelsN: panelsN, nMin: 1,
                                 m: m, n: n, repackB: false)
+      // A shared B that does not stay in L2 beside the packed A is read from L3 by every tile: worth it only
+      // when each tile has rows enough to reuse it.
       let cheap = sharedFloats <= blocking.sharedBCheapFloats
-      // A shared B larger than L2 is read from L3 by every tile: worth it only when each tile has rows
-      // enough to reuse it.
-      let fitsL2 = sharedFloats <= 2 * blocking.sharedBCheapFloats
-      if (mt >= 3 && (fitsL2 || m / mt >= Self.minSharedRows)) || (mt == 2 && cheap) {
+      if mt >= 2 && (cheap || (mt >= 3 && m / mt >= Self.minSharedRows)) {
         (mTiles, nTiles, sharesB) = (mt, nt, true)
         return
       }
