@@ -552,7 +552,12 @@ struct GEMMPlanTests {
 
   @Test("B is shared when several M tiles read it and it fits, packed per tile otherwise")
   func sharing() {
-    #expect(GEMMPlan(batch: 1, m: 128, n: 128, k: 784, blocking: .default).sharesB)
+    // 784x128 (400 KB packed) is over half of L2: small tiles would each read it from L3, so a few taller
+    // tiles pack it themselves; 256x256 (256 KB) stays shared between sixteen-row tiles.
+    #expect(!GEMMPlan(batch: 1, m: 128, n: 128, k: 784, blocking: .default).sharesB)
+    #expect(!GEMMPlan(batch: 1, m: 128, n: 128, k: 784, blocking: .forThreads(2)).sharesB)
+    #expect(GEMMPlan(batch: 1, m: 128, n: 128, k: 784, blocking: .forThreads(1)).sharesB)
+    #expect(GEMMPlan(batch: 1, m: 256, n: 256, k: 256, blocking: .forThreads(2)).sharesB)
     #expect(GEMMPlan(batch: 1, m: 1024, n: 1024, k: 1024, blocking: .default).sharesB)
     #expect(!GEMMPlan(batch: 1, m: 9, n: 8, k: 86528, blocking: .default).sharesB)
     #expect(!GEMMPlan(batch: 1, m: 4096, n: 4096, k: 4096, blocking: .default).sharesB)
