@@ -24,6 +24,7 @@ struct GraphSignature {
 
   init(_ outputs: [LazyBuffer]) {
     walk = Self.walks.wrappingAdd(1, ordering: .relaxed).newValue
+    // Room for a small graph at the cost of one allocation each; a training step's graph regrows a few times.
     codes.reserveCapacity(256)
     nodes.reserveCapacity(16)
     codes.append(Runtime.threads)
