@@ -525,6 +525,11 @@ struct GEMMPlanTests {
   func smallM() {
     #expect(GEMMPlan(batch: 1, m: 128, n: 128, k: 784, blocking: .default).tileCount >= 4)
     #expect(GEMMPlan(batch: 1, m: 9, n: 8, k: 86528, blocking: .default).tileCount == 2)
+    // A linear layer's input gradient (1 MFLOP) is under `minTileFlops` but still takes both threads;
+    // 64³ (exactly `minParallelFlops`) and anything on one thread stay whole.
+    #expect(GEMMPlan(batch: 1, m: 128, n: 400, k: 10, blocking: .forThreads(2)).tileCount == 2)
+    #expect(GEMMPlan(batch: 1, m: 128, n: 400, k: 10, blocking: .forThreads(1)).tileCount == 1)
+    #expect(GEMMPlan(batch: 1, m: 64, n: 64, k: 64, blocking: .forThreads(2)).tileCount == 1)
   }
 
   @Test("tiles that pack their own operands stay near the thread count; shared-B tiles do not")

@@ -61,7 +61,8 @@ struct GEMMPlan: Equatable {
       (mTiles, nTiles, sharesB) = (1, min(n / group, perMatrix), false)
       return
     }
-    let wanted = min(blocking.maxOwnedTiles, useful)
+    var wanted = min(blocking.maxOwnedTiles, useful)
+    if batch * flops > GEMMBlocking.minParallelFlops { wanted = max(wanted, blocking.minOwnedTiles) }
     let perMatrix = (wanted + batch - 1) / batch
     let sharedFloats = bMatrices * k * panelsN * nr
     if sharedFloats <= blocking.sharedBMaxFloats {
