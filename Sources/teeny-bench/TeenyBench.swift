@@ -13,6 +13,6 @@ struct TeenyBench: ParsableCommand {
       efficiency (speedup / threads) against the same op at 1 thread. CSV columns: \
       \(BenchRow.csvHeader)
       """,
-    subcommands: [ScalingCommand.self, GEMMCommand.self, RuntimeCommand.self, MemoryCommand.self]
+    subcommands: [ScalingCommand.self, GEMMCommand.self, MicroCommand.self, RuntimeCommand.self, MemoryCommand.self]
   )
 }
