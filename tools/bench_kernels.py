@@ -30,9 +30,7 @@ runs spread over the benchmark, since a slow minute on a shared machine lowers e
 `objdump -d` lines of the GEMM micro-kernel object showing ymm `vfmadd231ps`.
 """
 import argparse
-import csv
 import glob
-import io
 import os
 import statistics
 import subprocess
@@ -80,16 +78,14 @@ PEAK_KERNEL = "f32_gemm_6x16_avx2"
 
 def micro_kernel_gflops(binary):
     """One run of `teeny-bench micro` for the GEMM micro-kernel: its best GFLOP/s on operands in L1."""
-    command = [binary, "micro", "--kernel", PEAK_KERNEL]
-    benchlib.log("$ " + " ".join(command))
-    out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
-    rows = list(csv.DictReader(io.StringIO(out)))
-    return float(rows[0]["gflops"])
+    return float(benchlib.run_csv([binary, "micro", "--kernel", PEAK_KERNEL])[0]["gflops"])
 
 
 def gemm_section(binary, shapes, threads, repeat, rounds, peaks):
+    """Times `shapes` on both sides and returns a function that prints their table against a peak, so that
+    every row is read against the best micro-kernel run of the whole benchmark (`peaks` collects them)."""
     cores = max(threads)
-    table = []
+    results = []
     for name, m, k, n in shapes:
         # Each shape runs on both sides back to back, `rounds` times in turn, so that a change in machine
         # load hits both alike; each side's figure is the median over rounds of its per-round median, and
@@ -110,13 +106,17 @@ def gemm_section(binary, shapes, threads, repeat, rounds, peaks):
             blas_gflops = statistics.median(blas[t])
             paired = statistics.median(r["gflops"] / b for r, b in zip(teeny[t], blas[t]))
             speedup = statistics.median(r["speedup"] for r in teeny[t])
-            table.append([name, f"{m}x{k}x{n}", t, f"{gflops:.1f}", f"{blas_gflops:.1f}",
-                          benchlib.ratio(gflops, blas_gflops), f"{paired:.2f}x",
-                          f"{100 * gflops / (PEAK_PER_CORE * t):.0f}%",
-                          f"{100 * gflops / (max(peaks) * t):.0f}%",
-                          benchlib.ratio(speedup, 1) if t == cores and t > 1 else ""])
-    return benchlib.table(["product", "MxKxN", "threads", "teeny GFLOP/s", "OpenBLAS GFLOP/s", "teeny/BLAS",
-                           "paired", f"% of {PEAK_PER_CORE:.0f}/core", "% of measured", "speedup"], table)
+            results.append((name, f"{m}x{k}x{n}", t, gflops, blas_gflops, paired, speedup))
+
+    def table(peak):
+        return benchlib.table(
+            ["product", "MxKxN", "threads", "teeny GFLOP/s", "OpenBLAS GFLOP/s", "teeny/BLAS", "paired",
+             f"% of {PEAK_PER_CORE:.0f}/core", "% of measured", "speedup"],
+            [[name, shape, t, f"{gflops:.1f}", f"{blas_gflops:.1f}", benchlib.ratio(gflops, blas_gflops),
+              f"{paired:.2f}x", f"{100 * gflops / (PEAK_PER_CORE * t):.0f}%", f"{100 * gflops / (peak * t):.0f}%",
+              benchlib.ratio(speedup, 1) if t == cores and t > 1 else ""]
+             for name, shape, t, gflops, blas_gflops, paired, speedup in results])
+    return table
 
 
 def reduce_section(binary, threads, repeat):
@@ -181,9 +181,9 @@ def main():
         print(f"measured peak: {max(peaks):.1f} GFLOP/s per core ({PEAK_KERNEL} alone in L1, best of {len(peaks)} "
               f"runs of `teeny-bench micro`; all runs: {', '.join(f'{p:.1f}' for p in peaks)})\n")
         print("## square SGEMM\n")
-        print(square)
+        print(square(max(peaks)))
         print("\n## MNIST shapes at batch 128 (linear layers, im2col conv products, backward products)\n")
-        print(mnist)
+        print(mnist(max(peaks)))
         print()
     if not args.skip_reduce:
         print("## sums (goal: teeny/numpy >= 0.9)\n")

@@ -51,13 +51,17 @@ def physical_cores():
     return len(cores) or os.cpu_count() or 1
 
 
-def run_teeny_bench(binary, args):
-    """Runs `teeny-bench ARGS --csv -` and returns its rows as dicts with numbers converted."""
-    command = [binary] + args + ["--csv", "-"]
+def run_csv(command):
+    """Runs `command` (logged) and returns the CSV it prints as dicts of strings."""
     log("$ " + " ".join(command))
     out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return list(csv.DictReader(io.StringIO(out)))
+
+
+def run_teeny_bench(binary, args):
+    """Runs `teeny-bench ARGS --csv -` and returns its rows as dicts with numbers converted."""
     rows = []
-    for row in csv.DictReader(io.StringIO(out)):
+    for row in run_csv([binary] + args + ["--csv", "-"]):
         for key in ("threads",):
             row[key] = int(row[key])
         for key in ("median_s", "min_s", "max_s", "gflops", "gbps", "speedup", "efficiency"):

@@ -35,29 +35,10 @@ struct MicroCommand: ParsableCommand {
     print("kernel,kind,depth,gflops,gbps")
     for name in kernel.isEmpty ? MicroBenchmarks.kernelNames : kernel {
       guard let bench = MicroKernelBenchmark(name, depth: MicroBenchmarks.defaultDepth(for: name)) else { continue }
-      let seconds = Self.fastestCall(bench, rounds: rounds)
+      let seconds = bench.fastestCallSeconds(rounds: rounds)
       let gflops = Double(bench.flopsPerCall) / seconds / 1e9
       let gbps = Double(bench.bytesPerCall) / seconds / 1e9
       print("\(name),\(bench.kind),\(bench.depth),\(String(format: "%.2f", gflops)),\(String(format: "%.2f", gbps))")
     }
-  }
-
-  /// Seconds per call in the fastest of `rounds` rounds of about a millisecond, after one untimed round.
-  private static func fastestCall(_ bench: MicroKernelBenchmark, rounds: Int) -> Double {
-    var calls = 64
-    while true {
-      let took = time(bench, calls)
-      if took >= 1e-3 || calls >= 1 << 26 { break }
-      calls *= 2
-    }
-    var best = Double.infinity
-    for _ in 0..<rounds { best = min(best, time(bench, calls) / Double(calls)) }
-    return best
-  }
-
-  private static func time(_ bench: MicroKernelBenchmark, _ calls: Int) -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    bench.run(times: calls)
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
   }
 }

@@ -16,28 +16,8 @@ struct MachinePeak: Sendable {
   /// The registry's GEMM micro-kernel called back to back on one 6 x depth by depth x 16 block; the best
   /// of many short rounds, so that rounds shared with other processes do not count.
   static func measureCoreFlops(depth: Int = 256, rounds: Int = 24, roundNanoseconds: UInt64 = 1_000_000) -> Double {
-    guard let kernel = MicroKernelRegistry.named("f32_gemm_6x16_avx2") else { return 0 }
-    let a = UnsafeMutablePointer<Float>.allocate(capacity: kernel.aCount(depth))
-    let b = UnsafeMutablePointer<Float>.allocate(capacity: kernel.bCount(depth))
-    let c = UnsafeMutablePointer<Float>.allocate(capacity: kernel.outCount)
-    defer { a.deallocate(); b.deallocate(); c.deallocate() }
-    a.initialize(repeating: 0.5, count: kernel.aCount(depth))
-    b.initialize(repeating: 0.25, count: kernel.bCount(depth))
-    let call = MicroKernelCall(depth: depth, a: a, b: b, out: c)
-    let flopsPerCall = Double(kernel.flops(depth))
-    var best = 0.0
-    for _ in 0...rounds {  // the first round warms up caches and clocks
-      var calls = 0
-      let start = Profiler.now()
-      var elapsed: UInt64 = 0
-      while elapsed < roundNanoseconds {
-        for _ in 0..<64 { kernel.run(call) }
-        calls += 64
-        elapsed = Profiler.now() - start
-      }
-      best = Swift.max(best, flopsPerCall * Double(calls) / Double(elapsed) * 1e9)
-    }
-    return best
+    guard let bench = MicroKernelBenchmark("f32_gemm_6x16_avx2", depth: depth) else { return 0 }
+    return Double(bench.flopsPerCall) / bench.fastestCallSeconds(rounds: rounds, roundNanoseconds: roundNanoseconds)
   }
 
   /// Sums a 64 MiB buffer with `threads` threads, each a contiguous slice; the best of several passes.
