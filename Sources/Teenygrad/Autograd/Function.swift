@@ -15,22 +15,39 @@ class Function {
 
   func needs(_ i: Int) -> Bool { needsInputGrad[i] == true }
 
-  /// Runs `forward` on `inputs` and wraps the result, recording this function as the result's context when
-  /// any input tracks gradients (teenygrad's `Function.apply`).
-  static func apply<F: Function>(_ function: F, _ inputs: [Tensor], _ forward: (F) -> LazyBuffer) -> Tensor {
-    var anyNeeds = false, anyUnknown = false
-    for input in inputs {
-      switch input.requiresGrad {
-      case true?: anyNeeds = true
-      case nil: anyUnknown = true
-      case false?: break
-      }
-    }
-    let out = forward(function)
-    let requiresGrad: Bool? = anyNeeds ? true : anyUnknown ? nil : false
-    let tensor = Tensor(lazy: out, requiresGrad: requiresGrad)
-    if requiresGrad == true && !Tensor.isNoGrad {
-      // Only a function that joins the graph keeps its inputs and which of them need a gradient.
+  /// Runs `forward` on one input and wraps the result (teenygrad's `Function.apply`). The function is made, and
+  /// recorded as the result's context with its input, only when the result tracks gradients; otherwise
+  /// `forward` gets nil, and nothing is allocated for autograd.
+  static func apply<F: Function>(_ make: @autoclosure () -> F, _ x: Tensor, _ forward: (F?) -> LazyBuffer) -> Tensor {
+    record(make, requiresGrad: x.requiresGrad, parents: [x], forward)
+  }
+
+  /// Runs `forward` on two inputs, as the one-input `apply` does.
+  static func apply<F: Function>(_ make: @autoclosure () -> F, _ x: Tensor, _ y: Tensor,
+                                 _ forward: (F?) -> LazyBuffer) -> Tensor {
+    record(make, requiresGrad: joined(x.requiresGrad, y.requiresGrad), parents: [x, y], forward)
+  }
+
+  /// Runs `forward` on three inputs, as the one-input `apply` does.
+  static func apply<F: Function>(_ make: @autoclosure () -> F, _ x: Tensor, _ y: Tensor, _ z: Tensor,
+                                 _ forward: (F?) -> LazyBuffer) -> Tensor {
+    record(make, requiresGrad: joined(joined(x.requiresGrad, y.requiresGrad), z.requiresGrad), parents: [x, y, z],
+           forward)
+  }
+
+  /// Whether a result of inputs with these flags tracks gradients: true if either does, nil (undecided) if
+  /// either is undecided, else false.
+  private static func joined(_ a: Bool?, _ b: Bool?) -> Bool? {
+    if a == true || b == true { return true }
+    return a == nil || b == nil ? nil : false
+  }
+
+  private static func record<F: Function>(_ make: () -> F, requiresGrad: Bool?, parents: @autoclosure () -> [Tensor],
+                                          _ forward: (F?) -> LazyBuffer) -> Tensor {
+    let function = requiresGrad == true && !Tensor.isNoGrad ? make() : nil
+    let tensor = Tensor(lazy: forward(function), requiresGrad: requiresGrad)
+    if let function {
+      let inputs = parents()
       function.needsInputGrad = inputs.map(\.requiresGrad)
       function.parents = inputs
       tensor.context = function

@@ -4,12 +4,12 @@ extension Tensor {
   // MARK: unary mlops
 
   /// -x.
-  public func neg() -> Tensor { Function.apply(NegFn(), [self]) { _ in lazydata.e(.neg) } }
+  public func neg() -> Tensor { Function.apply(NegFn(), self) { _ in lazydata.e(.neg) } }
 
   /// The natural logarithm.
   public func log() -> Tensor {
-    Function.apply(LogFn(), [self]) { f in
-      f.x = lazydata
+    Function.apply(LogFn(), self) { f in
+      f?.x = lazydata
       return lazydata.e(.log2).e(.mul, lazydata.const(LazyBuffer.ln2))
     }
   }
@@ -19,9 +19,10 @@ extension Tensor {
 
   /// e^x.
   public func exp() -> Tensor {
-    Function.apply(ExpFn(), [self]) { f in
-      f.ret = lazydata.e(.mul, lazydata.const(1 / LazyBuffer.ln2)).e(.exp2)
-      return f.ret
+    Function.apply(ExpFn(), self) { f in
+      let ret = lazydata.e(.mul, lazydata.const(1 / LazyBuffer.ln2)).e(.exp2)
+      f?.ret = ret
+      return ret
     }
   }
 
@@ -30,9 +31,10 @@ extension Tensor {
 
   /// The square root.
   public func sqrt() -> Tensor {
-    Function.apply(SqrtFn(), [self]) { f in
-      f.ret = lazydata.e(.sqrt)
-      return f.ret
+    Function.apply(SqrtFn(), self) { f in
+      let ret = lazydata.e(.sqrt)
+      f?.ret = ret
+      return ret
     }
   }
 
@@ -41,8 +43,8 @@ extension Tensor {
 
   /// The sine.
   public func sin() -> Tensor {
-    Function.apply(SinFn(), [self]) { f in
-      f.x = lazydata
+    Function.apply(SinFn(), self) { f in
+      f?.x = lazydata
       return lazydata.e(.sin)
     }
   }
@@ -78,27 +80,29 @@ extension Tensor {
 
   /// max(x, 0).
   public func relu() -> Tensor {
-    Function.apply(ReluFn(), [self]) { f in
-      f.ret = lazydata.e(.max, lazydata.const(0))
-      return f.ret
+    Function.apply(ReluFn(), self) { f in
+      let ret = lazydata.e(.max, lazydata.const(0))
+      f?.ret = ret
+      return ret
     }
   }
 
   /// 1 / (1 + e^-x).
   public func sigmoid() -> Tensor {
-    Function.apply(SigmoidFn(), [self]) { f in
+    Function.apply(SigmoidFn(), self) { f in
       let x = lazydata
       let e = x.e(.mul, x.const(-1 / LazyBuffer.ln2)).e(.exp2)
-      f.ret = x.const(1).e(.div, x.const(1).e(.add, e))
-      return f.ret
+      let ret = x.const(1).e(.div, x.const(1).e(.add, e))
+      f?.ret = ret
+      return ret
     }
   }
 
   /// Converts to `dtype` (float to int truncates toward zero).
   public func cast(_ dtype: DType) -> Tensor {
     if dtype == self.dtype { return self }
-    return Function.apply(CastFn(), [self]) { f in
-      f.inputDType = self.dtype
+    return Function.apply(CastFn(), self) { f in
+      f?.inputDType = self.dtype
       return lazydata.cast(dtype)
     }
   }
@@ -109,9 +113,9 @@ extension Tensor {
   func broadcasted(_ other: Tensor, op: String) -> (Tensor, Tensor) {
     if shape == other.shape { return (self, other) }
     let rank = Swift.max(ndim, other.ndim)
-    let a = [Int](repeating: 1, count: rank - ndim) + shape
-    let b = [Int](repeating: 1, count: rank - other.ndim) + other.shape
+    let a = shape.leftPadded(toCount: rank), b = other.shape.leftPadded(toCount: rank)
     var out: [Int] = []
+    out.reserveCapacity(rank)
     for (x, y) in zip(a, b) {
       precondition(x == y || x == 1 || y == 1, "\(op): shapes \(shape) and \(other.shape) cannot broadcast")
       out.append(x == 1 ? y : x)
@@ -125,9 +129,10 @@ extension Tensor {
     return Tensor(lazy: .const(ElementIO.quantize(value, to: d), shape: [], dtype: d), requiresGrad: false)
   }
 
-  private func binary<F: Function>(_ fn: F, _ other: Tensor, _ op: String, _ body: (F, LazyBuffer, LazyBuffer) -> LazyBuffer) -> Tensor {
+  private func binary<F: Function>(_ make: @autoclosure () -> F, _ other: Tensor, _ op: String,
+                                   _ body: (F?, LazyBuffer, LazyBuffer) -> LazyBuffer) -> Tensor {
     let (x, y) = broadcasted(other, op: op)
-    return Function.apply(fn, [x, y]) { f in body(f, x.lazydata, y.lazydata) }
+    return Function.apply(make(), x, y) { f in body(f, x.lazydata, y.lazydata) }
   }
 
   /// self + other, broadcasting.
@@ -137,14 +142,14 @@ extension Tensor {
   /// self * other, broadcasting.
   public func mul(_ other: Tensor) -> Tensor {
     binary(MulFn(), other, "mul") { f, x, y in
-      f.x = x; f.y = y
+      f?.x = x; f?.y = y
       return x.e(.mul, y)
     }
   }
   /// self / other, broadcasting.
   public func div(_ other: Tensor) -> Tensor {
     binary(DivFn(), other, "div") { f, x, y in
-      f.x = x; f.y = y
+      f?.x = x; f?.y = y
       return x.e(.div, y)
     }
   }
@@ -201,8 +206,8 @@ extension Tensor {
     let (c, b0) = c1.broadcasted(ifFalse, op: "where")
     let (a2, b) = a.broadcasted(b0, op: "where")
     let cond = c.broadcasted(a2, op: "where").0
-    return Function.apply(WhereFn(), [cond, a2, b]) { f in
-      f.cond = cond.lazydata
+    return Function.apply(WhereFn(), cond, a2, b) { f in
+      f?.cond = cond.lazydata
       return cond.lazydata.e(.where, a2.lazydata, b.lazydata)
     }
   }
@@ -231,10 +236,10 @@ extension Tensor {
     precondition(n1 != 0 && n2 != 0, "dot: both arguments must be at least 1-d, got \(shape) and \(w.shape)")
     let wAxis = n2 >= 2 ? w.shape[n2 - 2] : w.shape[n2 - 1]
     precondition(shape[n1 - 1] == wAxis, "dot: cannot multiply \(shape) by \(w.shape)")
-    let ones = [Int](repeating: 1, count: Swift.min(n1 - 1, n2 - 1, 1))
-    let x = reshape(Array(shape[0..<(n1 - 1)]) + ones + [shape[n1 - 1]])
-    let wr = w.reshape(Array(w.shape[0..<Swift.max(0, n2 - 2)]) + ones + Array(w.shape[(n2 - Swift.min(n2, 2))...]))
-      .transpose(-1, -Swift.min(n2, 2))
+    // Both matrices get a size-1 axis that broadcasts against the other's columns or rows.
+    let matrices = n1 >= 2 && n2 >= 2
+    let x = matrices ? reshape(shape.inserting(1, at: n1 - 1)) : self
+    let wr = (matrices ? w.reshape(w.shape.inserting(1, at: n2 - 2)) : w).transpose(-1, -Swift.min(n2, 2))
     return (x * wr).sum(axis: -1)
   }
 

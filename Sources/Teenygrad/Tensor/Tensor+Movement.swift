@@ -27,9 +27,8 @@ extension Tensor {
     precondition(resolved.allSatisfy { $0 >= 0 } && resolved.reduce(1, *) == numel,
                  "reshape: cannot reshape \(shape) to \(newShape)")
     if resolved == shape { return self }
-    let fn = ReshapeFn()
-    return Function.apply(fn, [self]) { f in
-      f.inputShape = shape
+    return Function.apply(ReshapeFn(), self) { f in
+      f?.inputShape = shape
       return lazydata.reshape(resolved)
     }
   }
@@ -40,14 +39,14 @@ extension Tensor {
   /// Broadcasts size-1 axes to `shape` (-1 keeps an axis); new leading axes are added as needed.
   public func expand(_ newShape: [Int]) -> Tensor {
     precondition(newShape.count >= ndim, "expand: cannot expand \(shape) to \(newShape)")
-    let padded = newShape.count > ndim ? reshape([Int](repeating: 1, count: newShape.count - ndim) + shape) : self
+    let padded = newShape.count > ndim ? reshape(shape.leftPadded(toCount: newShape.count)) : self
     let resolved = zip(padded.shape, newShape).map { $1 == -1 ? $0 : $1 }
     for (s, n) in zip(padded.shape, resolved) {
       precondition(s == n || s == 1, "expand: cannot expand \(shape) to \(newShape)")
     }
     if resolved == padded.shape { return padded }
-    return Function.apply(ExpandFn(), [padded]) { f in
-      f.inputShape = padded.shape
+    return Function.apply(ExpandFn(), padded) { f in
+      f?.inputShape = padded.shape
       return padded.lazydata.expand(resolved)
     }
   }
@@ -58,12 +57,11 @@ extension Tensor {
   /// Reorders the axes.
   public func permute(_ order: [Int]) -> Tensor {
     let o = order.map { axis($0, op: "permute") }
-    var seen = [Bool](repeating: false, count: ndim)
-    for a in o where a < ndim { seen[a] = true }
-    precondition(o.count == ndim && !seen.contains(false), "permute: \(order) is not a permutation of \(ndim) axes")
+    precondition(o.count == ndim && (0..<ndim).allSatisfy(o.contains),
+                 "permute: \(order) is not a permutation of \(ndim) axes")
     if o.indices.allSatisfy({ o[$0] == $0 }) { return self }
-    return Function.apply(PermuteFn(), [self]) { f in
-      f.order = o
+    return Function.apply(PermuteFn(), self) { f in
+      f?.order = o
       return lazydata.permute(o)
     }
   }
@@ -74,8 +72,8 @@ extension Tensor {
   func flip(_ axes: [Int]) -> Tensor {
     let set = Set(axes.map { axis($0, op: "flip") })
     let marks = (0..<ndim).map { set.contains($0) }
-    return Function.apply(FlipFn(), [self]) { f in
-      f.axes = marks
+    return Function.apply(FlipFn(), self) { f in
+      f?.axes = marks
       return lazydata.flip(marks)
     }
   }
@@ -88,8 +86,8 @@ extension Tensor {
       precondition(0 <= r.0 && r.0 <= r.1 && r.1 <= s, "shrink: range \(r) is out of bounds for shape \(shape)")
     }
     if zip(a, shape).allSatisfy({ $0 == (0, $1) }) { return self }
-    return Function.apply(ShrinkFn(), [self]) { f in
-      f.inverse = zip(a, shape).map { ($0.0, $1 - $0.1) }
+    return Function.apply(ShrinkFn(), self) { f in
+      f?.inverse = zip(a, shape).map { ($0.0, $1 - $0.1) }
       return lazydata.shrink(a)
     }
   }
@@ -105,8 +103,8 @@ extension Tensor {
   }
 
   private func zeroPadded(_ a: [(Int, Int)]) -> Tensor {
-    Function.apply(PadFn(), [self]) { f in
-      f.inverse = zip(a, shape).map { ($0.0, $0.0 + $1) }
+    Function.apply(PadFn(), self) { f in
+      f?.inverse = zip(a, shape).map { ($0.0, $0.0 + $1) }
       return lazydata.pad(a)
     }
   }

@@ -62,11 +62,11 @@ extension Tensor {
     let input = Array(shape.suffix(n))
     precondition((0..<n).allSatisfy { input[$0] >= d[$0] * (kernel[$0] - 1) + 1 },
                  "pool: kernel \(kernel) with dilation \(d) is larger than the input \(input)")
-    return Function.apply(WindowFn(), [self]) { f in
-      f.inputShape = shape
-      f.kernel = kernel
-      f.strides = s
-      f.dilation = d
+    return Function.apply(WindowFn(), self) { f in
+      f?.inputShape = shape
+      f?.kernel = kernel
+      f?.strides = s
+      f?.dilation = d
       return lazydata.windows(kernel: kernel, stride: s, dilation: d)
     }
   }

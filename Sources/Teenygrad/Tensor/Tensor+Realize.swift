@@ -28,12 +28,12 @@ extension Tensor {
 
   /// A copy laid out contiguously in memory (gradient passes straight through).
   public func contiguous() -> Tensor {
-    Function.apply(ContiguousFn(), [self]) { _ in lazydata.contiguous() }
+    Function.apply(ContiguousFn(), self) { _ in lazydata.contiguous() }
   }
 
   /// Identity forward; the gradient is made contiguous.
   public func contiguousBackward() -> Tensor {
-    Function.apply(ContiguousBackwardFn(), [self]) { _ in lazydata }
+    Function.apply(ContiguousBackwardFn(), self) { _ in lazydata }
   }
 
   /// The elements in row-major order, converted to Float (realizes the tensor).

@@ -3,15 +3,16 @@ import Foundation
 extension Tensor {
   private func reduce(_ op: ReduceOp, axes: [Int]?, keepdim: Bool) -> Tensor {
     let shape = self.shape
-    var reduced = [Bool](repeating: axes == nil, count: shape.count)
+    // Sizes of the result with keepdim; -1 marks a reduced axis until the kept sizes are read off.
+    var reducedShape = axes == nil ? [Int](repeating: -1, count: shape.count) : shape
     for a in axes ?? [] {
       let d = axis(a, op: op == .sum ? "sum" : "max")
-      if d < shape.count { reduced[d] = true }  // a scalar's axis 0 reduces nothing
+      if d < shape.count { reducedShape[d] = -1 }  // a scalar's axis 0 reduces nothing
     }
-    var kept: [Int] = [], reducedShape = shape
+    var kept: [Int] = []
     kept.reserveCapacity(shape.count)
     for d in shape.indices {
-      if reduced[d] { reducedShape[d] = 1 } else { kept.append(shape[d]) }
+      if reducedShape[d] == -1 { reducedShape[d] = 1 } else { kept.append(shape[d]) }
     }
     if shape.contains(0) && !kept.contains(0) {
       return Tensor.full(keepdim ? shape.map { $0 == 0 ? 1 : $0 } : kept, op == .sum ? 0 : -.infinity, dtype: dtype)
@@ -20,15 +21,16 @@ extension Tensor {
     let ret: Tensor
     switch op {
     case .sum:
-      ret = Function.apply(SumFn(), [src]) { f in
-        f.inputShape = src.shape
+      ret = Function.apply(SumFn(), src) { f in
+        f?.inputShape = src.shape
         return src.lazydata.r(.sum, reducedShape)
       }
     case .max:
-      ret = Function.apply(MaxFn(), [src]) { f in
-        f.x = src.lazydata
-        f.ret = src.lazydata.r(.max, reducedShape)
-        return f.ret
+      ret = Function.apply(MaxFn(), src) { f in
+        f?.x = src.lazydata
+        let maxima = src.lazydata.r(.max, reducedShape)
+        f?.ret = maxima
+        return maxima
       }
     }
     return keepdim ? ret : ret.reshape(kept)
