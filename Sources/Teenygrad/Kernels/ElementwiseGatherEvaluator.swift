@@ -92,7 +92,7 @@ struct GatherEvaluator: @unchecked Sendable {
           continue
         }
         indexers.append(nil)
-        let v = input.st.views[0]
+        let v = input.st.bufferView
         let blockAxes = Array(outAxes[outerRank...])
         // Axes of size 1 are not iterated: where the mask excludes their one index, every lane is padding.
         let padded = v.mask.map { m in kernel.shape.indices.contains { kernel.shape[$0] == 1 && !m[$0].contains(0) } } ?? false
@@ -122,7 +122,7 @@ struct GatherEvaluator: @unchecked Sendable {
       let plans = self.plans
       reduceInvariant = kernel.inputs.indices.map { i in
         redAxes.count > 0 && indexers[i] == nil && (0..<redAxes.count).allSatisfy { plans[i].reduce[3 * $0] == 0 }
-          && kernel.inputs[i].st.views[0].mask.map { m in redAxes.allSatisfy { m[$0] == 0..<kernel.shape[$0] } } ?? true
+          && kernel.inputs[i].st.bufferView.mask.map { m in redAxes.allSatisfy { m[$0] == 0..<kernel.shape[$0] } } ?? true
       }
     }
 

@@ -37,7 +37,7 @@ struct IterationPlan {
     order = ord
     access = kernel.inputs.map { input in
       guard input.st.isSingleView else { return .general(input.st) }
-      let v = input.st.views[0]
+      let v = input.st.bufferView
       return .strided(offset: v.offset, strides: ord.map { v.strides[$0] }, mask: v.mask.map { m in ord.map { m[$0] } })
     }
     if shape.isEmpty {

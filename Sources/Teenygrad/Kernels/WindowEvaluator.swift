@@ -96,7 +96,7 @@ struct WindowEvaluator: @unchecked Sendable {
   /// and at least one input read as the image plus, without a reduce, one read pooled.
   static func layout(of kernel: Kernel) -> Layout? {
     guard kernel.outputDType == .float32,
-          kernel.inputs.allSatisfy({ $0.dtype == .float32 && $0.st.isSingleView && $0.st.views[0].mask == nil }) else {
+          kernel.inputs.allSatisfy({ $0.dtype == .float32 && $0.st.isSingleView && $0.st.bufferView.mask == nil }) else {
       return nil
     }
     let axes = kernel.shape.indices.filter { kernel.shape[$0] > 1 }
@@ -114,7 +114,7 @@ struct WindowEvaluator: @unchecked Sendable {
     let positions = kernel.shape[positionAxis]
     guard kernel.shape[columnAxis] == 2, positions >= minPositions else { return nil }
     let access: [Access] = kernel.inputs.compactMap { input in
-      let strides = input.st.views[0].strides
+      let strides = input.st.bufferView.strides
       switch (strides[rowAxis], strides[positionAxis], strides[columnAxis]) {
       case (0, 0, 0): return .splat
       case (0, 1, 0): return .pooled
@@ -152,9 +152,9 @@ struct WindowEvaluator: @unchecked Sendable {
     output = buffers[kernel.output].raw.assumingMemoryBound(to: Float.self)
     let reads = kernel.inputs.indices.map { i in
       InputRead(base: UnsafePointer(buffers[kernel.inputs[i].buffer].raw.assumingMemoryBound(to: Float.self)),
-                offset: kernel.inputs[i].st.views[0].offset, access: layout.access[i])
+                offset: kernel.inputs[i].st.bufferView.offset, access: layout.access[i])
     }
-    let strides = kernel.inputs.map { input in layout.outerAxes.map { input.st.views[0].strides[$0] } }
+    let strides = kernel.inputs.map { input in layout.outerAxes.map { input.st.bufferView.strides[$0] } }
     let merged = Self.mergedOuterAxes(shape: layout.outerAxes.map { kernel.shape[$0] }, strides: strides)
     storage = Storage(reads: reads, outerShape: merged.shape, outerStrides: merged.strides.flatMap { $0 })
     outerRank = merged.shape.count

@@ -151,7 +151,7 @@ final class LazyBuffer {
     let prefixShape: [Int] = Array(shape.prefix(p))
     let prefixStrides: [Int] = Array(v.strides.prefix(p))
     let view = View(shape: prefixShape + out + kernel, strides: prefixStrides + outStrides + tapStrides, offset: v.offset)
-    return source.view(ShapeTracker(views: [view]))
+    return source.view(ShapeTracker(view))
   }
 
   /// Flips the axes marked true (teenygrad's `stride` with -1).

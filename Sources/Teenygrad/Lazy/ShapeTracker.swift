@@ -4,26 +4,41 @@
 /// Movement ops rewrite the last view; a reshape that the strides cannot express pushes a new view. Nothing is
 /// ever copied.
 struct ShapeTracker: Hashable, Sendable {
-  private(set) var views: [View]
+  /// The views below the last, the one that indexes the buffer first. Empty for a single view, the common
+  /// case, so that such a tracker needs no array of its own and a movement op copies nothing but one View.
+  private(set) var lower: [View]
+  /// The view whose shape is the tensor's shape.
+  private(set) var last: View
 
   init(views: [View]) {
     precondition(!views.isEmpty, "a ShapeTracker needs at least one view")
-    self.views = views
+    lower = Array(views.dropLast())
+    last = views[views.count - 1]
     simplify()
   }
 
-  static func contiguous(_ shape: [Int]) -> ShapeTracker { ShapeTracker(views: [.contiguous(shape)]) }
+  /// A tracker of one view.
+  init(_ view: View) {
+    lower = []
+    last = view
+  }
 
-  var shape: [Int] { views[views.count - 1].shape }
+  static func contiguous(_ shape: [Int]) -> ShapeTracker { ShapeTracker(.contiguous(shape)) }
+
+  /// Every view, the one that indexes the buffer first (an array built on each call).
+  var views: [View] { lower + [last] }
+  var viewCount: Int { lower.count + 1 }
+  /// The view that indexes the buffer.
+  var bufferView: View { lower.first ?? last }
+  var shape: [Int] { last.shape }
   var size: Int { shape.reduce(1, *) }
-  var isSingleView: Bool { views.count == 1 }
-  var isContiguous: Bool { views.count == 1 && views[0].isContiguous }
-  var hasMask: Bool { views.contains { $0.mask != nil } }
-  var last: View { views[views.count - 1] }
+  var isSingleView: Bool { lower.isEmpty }
+  var isContiguous: Bool { lower.isEmpty && last.isContiguous }
+  var hasMask: Bool { last.mask != nil || lower.contains { $0.mask != nil } }
 
   private func replacingLast(_ v: View) -> ShapeTracker {
     var copy = self
-    copy.views[copy.views.count - 1] = v
+    copy.last = v
     copy.simplify()
     return copy
   }
@@ -37,7 +52,8 @@ struct ShapeTracker: Hashable, Sendable {
   func reshaped(_ newShape: [Int]) -> ShapeTracker {
     if let v = last.reshaped(newShape) { return replacingLast(v) }
     var copy = self
-    copy.views.append(.contiguous(newShape))
+    copy.lower.append(last)
+    copy.last = .contiguous(newShape)
     copy.simplify()
     return copy
   }
@@ -51,6 +67,9 @@ struct ShapeTracker: Hashable, Sendable {
   /// to themselves; a contiguous view merges into the one below when that one can take its shape; any view
   /// merges onto the one below when each of its axes walks one axis of that view (``View/merged(onto:)``).
   private mutating func simplify() {
+    guard !lower.isEmpty else { return }
+    var views = lower
+    views.append(last)
     var changed = true
     while changed && views.count > 1 {
       changed = false
@@ -68,6 +87,8 @@ struct ShapeTracker: Hashable, Sendable {
         top -= 1
       }
     }
+    last = views.removeLast()
+    lower = views
   }
 
   /// `top` read through `below` as one view, or nil.
@@ -78,16 +99,13 @@ struct ShapeTracker: Hashable, Sendable {
 
   /// The buffer index of element `idx` (in this tracker's shape), or nil where the element is padding.
   func bufferIndex(_ idx: [Int]) -> Int? {
-    let top = views[views.count - 1]
+    let top = last
     if let m = top.mask {
       for d in idx.indices where !m[d].contains(idx[d]) { return nil }
     }
     var flat = top.offset
     for d in idx.indices { flat &+= idx[d] &* top.strides[d] }
-    var v = views.count - 1
-    while v > 0 {
-      v -= 1
-      let view = views[v]
+    for view in lower.reversed() {
       var rest = flat
       var offset = view.offset
       for d in stride(from: view.shape.count - 1, through: 0, by: -1) {

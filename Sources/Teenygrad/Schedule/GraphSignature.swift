@@ -93,17 +93,20 @@ struct GraphSignature {
   }
 
   private mutating func append(tracker: ShapeTracker) {
-    codes.append(tracker.views.count)
-    for view in tracker.views {
-      append(shape: view.shape)
-      codes += view.strides
-      codes.append(view.offset)
-      if let mask = view.mask {
-        codes.append(1)
-        for range in mask { put(range.lowerBound, range.upperBound) }
-      } else {
-        codes.append(0)
-      }
+    codes.append(tracker.viewCount)
+    for view in tracker.lower { append(view: view) }
+    append(view: tracker.last)
+  }
+
+  private mutating func append(view: View) {
+    append(shape: view.shape)
+    codes += view.strides
+    codes.append(view.offset)
+    if let mask = view.mask {
+      codes.append(1)
+      for range in mask { put(range.lowerBound, range.upperBound) }
+    } else {
+      codes.append(0)
     }
   }
 

@@ -4,8 +4,8 @@
 enum KernelRefinement {
   static func refine(_ kernel: Kernel) -> Kernel {
     guard kernel.reduceAxes.isEmpty else { return kernel }
-    for input in kernel.inputs where input.st.views.count == 2 {
-      let top = input.st.views[1], below = input.st.views[0]
+    for input in kernel.inputs where input.st.viewCount == 2 {
+      let top = input.st.last, below = input.st.bufferView
       guard top.isContiguous, top.size == below.size, below.shape != kernel.shape,
             refines(below.shape, kernel.shape) else { continue }
       let fine = below.shape
@@ -13,7 +13,7 @@ enum KernelRefinement {
       var ok = true
       for i in refined.inputs.indices {
         let st = refined.inputs[i].st.reshaped(fine)
-        if st.views.count > refined.inputs[i].st.views.count || (i == refined.inputs.firstIndex { $0.st == input.st } && !st.isSingleView) {
+        if st.viewCount > refined.inputs[i].st.viewCount || (i == refined.inputs.firstIndex { $0.st == input.st } && !st.isSingleView) {
           ok = false
           break
         }

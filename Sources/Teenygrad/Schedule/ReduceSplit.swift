@@ -58,7 +58,7 @@ enum ReduceSplit {
       let st = kernel.inputs[i].st
       let reshaped = (plan.tail > 0 ? st.shrunk(ranges(kernel.shape, a, 0, whole)) : st).reshaped(partial.shape)
       // A reshape the view cannot express would send every load through the slow general indexer.
-      guard reshaped.views.count <= st.views.count else { return [kernel] }
+      guard reshaped.viewCount <= st.viewCount else { return [kernel] }
       partial.inputs[i].st = reshaped
     }
     var partialsShape = kernel.outputShape

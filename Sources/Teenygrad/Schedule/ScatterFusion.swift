@@ -95,7 +95,7 @@ enum ScatterFusion {
 
   private static func cachedScatter(_ spec: GEMMSpec, productCount: Int, sum: Kernel) -> Scatter? {
     let key = Key(m: spec.m, n: spec.n, ldc: spec.ldc, cRowOffsets: spec.cRowOffsets, cColOffsets: spec.cColOffsets,
-                  shape: sum.shape, views: sum.inputs.map { $0.st.views[0] })
+                  shape: sum.shape, views: sum.inputs.map { $0.st.bufferView })
     return cache.value(for: key) { scatter(spec, productCount: productCount, sum: sum) }
   }
 
@@ -137,7 +137,7 @@ enum ScatterFusion {
     var filled = 0
     let complete = target.withUnsafeMutableBufferPointer { t -> Bool in
       for input in sum.inputs {
-        let v = input.st.views[0]
+        let v = input.st.bufferView
         let box = v.mask ?? shape.map { 0..<$0 }
         if box.contains(where: \.isEmpty) { continue }
         var idx = box.map(\.lowerBound)

@@ -150,7 +150,7 @@ struct Scheduler {
     gemm.output = schedule.buffers.count - 1
     let view = View(shape: k.outputShape, strides: tempStrides)
     let copy = Kernel(kind: .copy, output: k.output, outputDType: k.outputDType, shape: k.outputShape, reduceAxes: [],
-                      reduceOp: nil, inputs: [KernelInput(buffer: gemm.output, st: ShapeTracker(views: [view]), dtype: .float32)],
+                      reduceOp: nil, inputs: [KernelInput(buffer: gemm.output, st: ShapeTracker(view), dtype: .float32)],
                       expr: .load(0), gemm: nil)
     ScheduleLog.gemm(gemm, from: kernel, copied: copied, viaTemporary: true)
     return [gemm, copy]
@@ -222,7 +222,7 @@ struct Scheduler {
     let readers = parents[ObjectIdentifier(base), default: 0]
     // Recomputing is worth it when it reads its memory inputs through no more views than the reader would
     // read the stored result: more views would trade a store and a load for slow per-element indexing.
-    if readers > 1 && !(Self.isCheapToRecompute(base) && Self.leafViews(base, st) <= st.views.count) {
+    if readers > 1 && !(Self.isCheapToRecompute(base) && Self.leafViews(base, st) <= st.viewCount) {
       return .readers(readers)
     }
     return st.size > base.numel ? .broadcast : nil
@@ -249,7 +249,7 @@ struct Scheduler {
 
   /// The most views through which inlining `base` (read through `st`) would read any of its memory inputs.
   private static func leafViews(_ base: LazyBuffer, _ st: ShapeTracker) -> Int {
-    guard base.realized == nil, base.op.isElementwise else { return st.views.count }
+    guard base.realized == nil, base.op.isElementwise else { return st.viewCount }
     let outer: ShapeTracker? = st.isContiguous && st.shape == base.shape ? nil : st
     return base.srcs.map { src in leafViews(src.base, outer.map { $0.composed(onto: src.st) } ?? src.st) }.max() ?? 0
   }
