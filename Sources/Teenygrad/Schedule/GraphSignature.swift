@@ -28,9 +28,9 @@ struct GraphSignature {
     codes.reserveCapacity(256)
     nodes.reserveCapacity(16)
     codes.append(Runtime.threads)
-    let numbers = outputs.map { visit($0.base) }
-    codes.append(numbers.count)
-    codes += numbers
+    for output in outputs { _ = visit(output.base) }
+    codes.append(outputs.count)
+    for output in outputs { codes.append(number(of: output.base)!) }
   }
 
   /// The number this walk gave `base`, or nil when the walk did not pass it.
@@ -57,15 +57,15 @@ struct GraphSignature {
       append(shape: base.shape)
       return n
     }
-    let sources = base.srcs.map { visit($0.base) }
+    for src in base.srcs { _ = visit(src.base) }
     let n = finish(base)
     codes.append(Self.lazyTag)
     append(op: base.op)
     codes.append(base.dtype.code)
     append(shape: base.shape)
-    codes.append(sources.count)
-    for (src, source) in zip(base.srcs, sources) {
-      codes.append(source)
+    codes.append(base.srcs.count)
+    for src in base.srcs {
+      codes.append(number(of: src.base)!)
       append(tracker: src.st)
     }
     return n

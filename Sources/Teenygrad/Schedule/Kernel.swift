@@ -143,7 +143,11 @@ struct Kernel: Sendable {
   var gemm: GEMMSpec?
 
   var outputShape: [Int] { shape.indices.map { reduceAxes.contains($0) ? 1 : shape[$0] } }
-  var outputCount: Int { outputShape.reduce(1, *) }
+  var outputCount: Int {
+    var count = 1
+    for d in shape.indices where !reduceAxes.contains(d) { count *= shape[d] }
+    return count
+  }
   var iterationCount: Int { shape.reduce(1, *) }
 
   /// Floating-point operations, from the description.
