@@ -40,7 +40,7 @@ extension Tensor {
   public func expand(_ newShape: [Int]) -> Tensor {
     precondition(newShape.count >= ndim, "expand: cannot expand \(shape) to \(newShape)")
     let padded = newShape.count > ndim ? reshape(shape.leftPadded(toCount: newShape.count)) : self
-    let resolved = zip(padded.shape, newShape).map { $1 == -1 ? $0 : $1 }
+    let resolved = newShape.contains(-1) ? zip(padded.shape, newShape).map { $1 == -1 ? $0 : $1 } : newShape
     for (s, n) in zip(padded.shape, resolved) {
       precondition(s == n || s == 1, "expand: cannot expand \(shape) to \(newShape)")
     }
@@ -56,7 +56,7 @@ extension Tensor {
 
   /// Reorders the axes.
   public func permute(_ order: [Int]) -> Tensor {
-    let o = order.map { axis($0, op: "permute") }
+    let o = order.allSatisfy({ (0..<ndim).contains($0) }) ? order : order.map { axis($0, op: "permute") }
     precondition(o.count == ndim && (0..<ndim).allSatisfy(o.contains),
                  "permute: \(order) is not a permutation of \(ndim) axes")
     if o.indices.allSatisfy({ o[$0] == $0 }) { return self }
