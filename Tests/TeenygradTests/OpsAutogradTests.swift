@@ -1,5 +1,5 @@
 import Testing
-import Teenygrad
+@testable import Teenygrad
 
 /// backward(), gradient accumulation, requiresGrad, no-grad and training scopes, realize/assign/item.
 @Suite struct OpsAutogradTests {
@@ -35,6 +35,37 @@ import Teenygrad
     #expect(x.grad != nil)
     #expect(unset.grad == nil)
     #expect(off.grad == nil)
+  }
+
+  @Test("a result needs gradients if any input does, is undecided if any input is, and only then records its inputs")
+  func resultFlagsAndRecordedInputs() {
+    let flags: [Bool?] = [true, nil, false]
+    func expected(_ inputs: [Bool?]) -> Bool? {
+      inputs.contains(true) ? true : inputs.contains(nil) ? nil : false
+    }
+    func check(_ out: Tensor, _ inputs: [Bool?], _ label: String) {
+      let want = expected(inputs)
+      #expect(out.requiresGrad == want, "\(label) \(inputs)")
+      #expect((out.context != nil) == (want == true), "\(label) \(inputs)")
+      #expect(out.context.map { $0.needsInputGrad == inputs && $0.parents.count == inputs.count } ?? true, "\(label)")
+    }
+    for p in flags {
+      let x = Tensor([1, -2] as [Float], requiresGrad: p)
+      check(x.relu(), [p], "relu")
+      check(x.reshape(2, 1), [p], "reshape")
+      for q in flags {
+        let y = Tensor([3, 4] as [Float], requiresGrad: q)
+        check(x * y, [p, q], "mul")
+        for r in flags {
+          let condition = Tensor([1, 0] as [Float], requiresGrad: r)
+          check(condition.where(x, y), [r, p, q], "where")
+        }
+      }
+    }
+    // Without gradient recording a result keeps its flag but records nothing.
+    let x = Tensor([1, 2] as [Float], requiresGrad: true)
+    let out = Tensor.withNoGrad { x * x }
+    #expect(out.requiresGrad == true && out.context == nil)
   }
 
   @Test func backwardReturnsSelfAndSeedsOne() {
