@@ -318,6 +318,40 @@ struct GEMMPackingTests {
     }
   }
 
+  /// Columns in runs of adjacent floats (a conv's output pixels: rows of `width` pixels, 13 floats apart), cut by
+  /// the panel's edges into runs of one to eleven columns, and rows scattered: each run copies as a block.
+  @Test("B panels through offset tables whose columns form short and long runs", arguments: [11, 3, 2, 1])
+  func packBThroughRunsOfColumns(width: Int) {
+    var random = KernelTestRandom(state: 7)
+    let data = random.floats(9000)
+    let rowOffsets = (0..<9).map { $0 * 601 + ($0 % 2) * 3 }, colOffsets = (0..<60).map { $0 / width * 13 + $0 % width }
+    for col0 in 0..<13 {
+      let cols = 60 - col0, depth = 9
+      data.withUnsafeBufferPointer { d in
+        rowOffsets.withUnsafeBufferPointer { ro in
+          colOffsets.withUnsafeBufferPointer { co in
+            let b = MatrixOperand(base: d.baseAddress!, rowStride: 0, colStride: 0, rowOffsets: ro.baseAddress,
+                                  colOffsets: co.baseAddress)
+            let panels = (cols + 15) / 16
+            var packed = [Float](repeating: .nan, count: panels * 16 * depth)
+            packed.withUnsafeMutableBufferPointer {
+              GEMMPacking.packB(b, row0: 0, depth: depth, col0: col0, cols: cols, into: $0.baseAddress!)
+            }
+            for q in 0..<panels {
+              for p in 0..<depth {
+                for c in 0..<16 {
+                  let col = q * 16 + c
+                  let expected: Float = col < cols ? d[b.rowOffset(p) + b.colOffset(col0 + col)] : 0
+                  #expect(packed[(q * depth + p) * 16 + c] == expected, "width \(width) col0 \(col0) at \(p), \(col)")
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test("B columns copied K-contiguous, through strides and through offset tables")
   func packColumnsAlongK() {
     var random = KernelTestRandom(state: 5)

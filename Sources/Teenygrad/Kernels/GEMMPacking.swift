@@ -89,9 +89,14 @@ enum GEMMPacking {
         if let runs = Runs(lineOffsets, count: valid) {
           // Adjacent lines, or a few runs of them (a panel across output rows of a conv window): a vector
           // copy per run.
+          // The runs' fields stay in registers across the k steps.
+          let n = runs.count, offset = runs.offset, start = runs.start, length = runs.length
           for p in 0..<depth {
             let s = x.base + stepOffsets[p], d = panel + p &* width
-            for r in 0..<runs.count { copyRun(s + runs.offset[r], d + runs.start[r], runs.length[r]) }
+            copyRun(s + offset[0], d + start[0], length[0])
+            if n > 1 { copyRun(s + offset[1], d + start[1], length[1]) }
+            if n > 2 { copyRun(s + offset[2], d + start[2], length[2]) }
+            if n > 3 { copyRun(s + offset[3], d + start[3], length[3]) }
           }
         } else {
           packTransposing(x.base, lineOffsets: lineOffsets, valid: valid, stepOffsets: stepOffsets, depth: depth,
@@ -174,7 +179,8 @@ enum GEMMPacking {
     store(steps.4, 4); store(steps.5, 5); store(steps.6, 6); store(steps.7, 7)
   }
 
-  /// A panel's lines cut into runs of adjacent offsets, when every run is long enough for vector copies.
+  /// A panel's lines cut into at most four runs of adjacent offsets. Runs shorter than four lines (a conv
+  /// window's output row ending inside the panel) are copied one float at a time.
   private struct Runs {
     var start = SIMD4<Int>(), length = SIMD4<Int>(), offset = SIMD4<Int>()
     var count = 0
@@ -184,7 +190,7 @@ enum GEMMPacking {
       while q < lines {
         var end = q &+ 1
         while end < lines && offsets[end] == offsets[q] &+ (end &- q) { end &+= 1 }
-        guard end &- q >= 4, count < 4 else { return nil }
+        guard count < 4 else { return nil }
         start[count] = q
         length[count] = end &- q
         offset[count] = offsets[q]
@@ -194,12 +200,17 @@ enum GEMMPacking {
     }
   }
 
-  /// Copies `n` (4 to 16) adjacent floats with two overlapping vector loads and stores, never touching memory
-  /// outside the run.
+  /// Copies `n` (1 to 16) adjacent floats, from four on with two overlapping vector loads and stores, never
+  /// touching memory outside the run.
   @inline(__always)
   private static func copyRun(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
     let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
-    if n >= 8 {
+    if n < 4 {
+      // Element by element: a loop here would become a call to memcpy.
+      dst[0] = src[0]
+      if n > 1 { dst[1] = src[1] }
+      if n > 2 { dst[2] = src[2] }
+    } else if n >= 8 {
       let head = s.loadUnaligned(as: SIMD8<Float>.self), tail = s.loadUnaligned(fromByteOffset: (n &- 8) &* 4, as: SIMD8<Float>.self)
       d.storeBytes(of: head, as: SIMD8<Float>.self)
       d.storeBytes(of: tail, toByteOffset: (n &- 8) &* 4, as: SIMD8<Float>.self)
