@@ -87,9 +87,8 @@ enum GEMMPacking {
         for q in 0..<valid { lineOffsets[q] = lineIsRow ? x.rowOffset(l &+ q) : x.colOffset(l &+ q) }
         if valid < width { panel.update(repeating: 0, count: width &* depth) }
         if let runs = Runs(lineOffsets, count: valid) {
-          // Adjacent lines, or a few runs of them (a panel across output rows of a conv window): a vector
-          // copy per run.
-          // The runs' fields stay in registers across the k steps.
+          // Adjacent lines, or a few runs of them (a panel across output rows of a conv window): a copy per
+          // run, with the runs' fields held in registers across the k steps.
           let n = runs.count, offset = runs.offset, start = runs.start, length = runs.length
           for p in 0..<depth {
             let s = x.base + stepOffsets[p], d = panel + p &* width
