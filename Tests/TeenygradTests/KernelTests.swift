@@ -293,28 +293,8 @@ struct GEMMPackingTests {
     let data = random.floats(6000)
     let rowOffsets = (0..<80).map { $0 / 11 * 13 + $0 % 11 }, colOffsets = (0..<21).map { $0 * 257 + ($0 % 3) * 5 }
     for (depth, cols) in [(1, 16), (7, 16), (11, 21), (25, 16), (80 - row0, 19)] {
-      data.withUnsafeBufferPointer { d in
-        rowOffsets.withUnsafeBufferPointer { ro in
-          colOffsets.withUnsafeBufferPointer { co in
-            let b = MatrixOperand(base: d.baseAddress!, rowStride: 0, colStride: 0, rowOffsets: ro.baseAddress,
-                                  colOffsets: co.baseAddress)
-            let panels = (cols + 15) / 16
-            var packed = [Float](repeating: .nan, count: panels * 16 * depth)
-            packed.withUnsafeMutableBufferPointer {
-              GEMMPacking.packB(b, row0: row0, depth: depth, col0: 0, cols: cols, into: $0.baseAddress!)
-            }
-            for q in 0..<panels {
-              for p in 0..<depth {
-                for c in 0..<16 {
-                  let col = q * 16 + c
-                  let expected: Float = col < cols ? d[b.rowOffset(row0 + p) + b.colOffset(col)] : 0
-                  #expect(packed[(q * depth + p) * 16 + c] == expected, "row0 \(row0) \(depth)x\(cols) at \(p), \(col)")
-                }
-              }
-            }
-          }
-        }
-      }
+      expectPackedB(data, rowOffsets: rowOffsets, colOffsets: colOffsets, row0: row0, depth: depth, col0: 0, cols: cols,
+                    "row0 \(row0) \(depth)x\(cols)")
     }
   }
 
@@ -326,24 +306,31 @@ struct GEMMPackingTests {
     let data = random.floats(9000)
     let rowOffsets = (0..<9).map { $0 * 601 + ($0 % 2) * 3 }, colOffsets = (0..<60).map { $0 / width * 13 + $0 % width }
     for col0 in 0..<13 {
-      let cols = 60 - col0, depth = 9
-      data.withUnsafeBufferPointer { d in
-        rowOffsets.withUnsafeBufferPointer { ro in
-          colOffsets.withUnsafeBufferPointer { co in
-            let b = MatrixOperand(base: d.baseAddress!, rowStride: 0, colStride: 0, rowOffsets: ro.baseAddress,
-                                  colOffsets: co.baseAddress)
-            let panels = (cols + 15) / 16
-            var packed = [Float](repeating: .nan, count: panels * 16 * depth)
-            packed.withUnsafeMutableBufferPointer {
-              GEMMPacking.packB(b, row0: 0, depth: depth, col0: col0, cols: cols, into: $0.baseAddress!)
-            }
-            for q in 0..<panels {
-              for p in 0..<depth {
-                for c in 0..<16 {
-                  let col = q * 16 + c
-                  let expected: Float = col < cols ? d[b.rowOffset(p) + b.colOffset(col0 + col)] : 0
-                  #expect(packed[(q * depth + p) * 16 + c] == expected, "width \(width) col0 \(col0) at \(p), \(col)")
-                }
+      expectPackedB(data, rowOffsets: rowOffsets, colOffsets: colOffsets, row0: 0, depth: 9, col0: col0, cols: 60 - col0,
+                    "width \(width) col0 \(col0)")
+    }
+  }
+
+  /// Packs B rows `row0 ..< row0 + depth` and columns `col0 ..< col0 + cols` of `data` read through the offset
+  /// tables, and expects each panel float to be the element it stands for (zero past the last column).
+  private func expectPackedB(_ data: [Float], rowOffsets: [Int], colOffsets: [Int], row0: Int, depth: Int, col0: Int,
+                             cols: Int, _ label: String) {
+    data.withUnsafeBufferPointer { d in
+      rowOffsets.withUnsafeBufferPointer { ro in
+        colOffsets.withUnsafeBufferPointer { co in
+          let b = MatrixOperand(base: d.baseAddress!, rowStride: 0, colStride: 0, rowOffsets: ro.baseAddress,
+                                colOffsets: co.baseAddress)
+          let panels = (cols + 15) / 16
+          var packed = [Float](repeating: .nan, count: panels * 16 * depth)
+          packed.withUnsafeMutableBufferPointer {
+            GEMMPacking.packB(b, row0: row0, depth: depth, col0: col0, cols: cols, into: $0.baseAddress!)
+          }
+          for q in 0..<panels {
+            for p in 0..<depth {
+              for c in 0..<16 {
+                let col = q * 16 + c
+                let expected: Float = col < cols ? d[b.rowOffset(row0 + p) + b.colOffset(col0 + col)] : 0
+                #expect(packed[(q * depth + p) * 16 + c] == expected, "\(label) at \(p), \(col)")
               }
             }
           }
