@@ -143,6 +143,7 @@ struct Kernel: Sendable {
   var gemm: GEMMSpec?
 
   var outputShape: [Int] { shape.indices.map { reduceAxes.contains($0) ? 1 : shape[$0] } }
+  /// The product of ``outputShape``, computed without building it (the executor asks for it on every run).
   var outputCount: Int {
     var count = 1
     for d in shape.indices where !reduceAxes.contains(d) { count *= shape[d] }

@@ -162,7 +162,7 @@ extension Tensor {
   /// Tiles the tensor `repeats[i]` times along each axis (teenygrad's `repeat`).
   public func repeating(_ repeats: [Int]) -> Tensor {
     precondition(repeats.count >= ndim, "repeating: \(repeats) has fewer entries than shape \(shape)")
-    let baseShape = [Int](repeating: 1, count: repeats.count - ndim) + shape
+    let baseShape = shape.leftPadded(toCount: repeats.count)
     let newShape = baseShape.flatMap { [1, $0] }
     let expandShape = zip(repeats, baseShape).flatMap { [$0, $1] }
     return reshape(newShape).expand(expandShape).reshape(zip(repeats, baseShape).map { $0 * $1 })
