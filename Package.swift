@@ -31,9 +31,10 @@ let package = Package(
       providers: [.apt(["zlib1g-dev"])]
     ),
     .systemLibrary(name: "CPrefetch"),
+    .systemLibrary(name: "CVectorShuffle"),
     .target(
       name: "Teenygrad",
-      dependencies: ["CHwloc", "CZlib", "CPrefetch"],
+      dependencies: ["CHwloc", "CZlib", "CPrefetch", "CVectorShuffle"],
       swiftSettings: simdFlags
     ),
     .executableTarget(

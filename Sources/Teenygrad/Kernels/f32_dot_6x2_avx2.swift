@@ -1,3 +1,5 @@
+import CVectorShuffle
+
 /// Six A rows and two B columns of a narrow product's dot-product block (``DotGEMM/Layout/narrow(packsB:)``),
 /// each a pointer to its K index 0, read over one unit-stride run of all of K.
 /// An 8-float load at offset `o` from every A pointer stays inside A's memory when `o + 8 <= aLimit`
@@ -18,7 +20,7 @@ enum F32NarrowDotTile {
 
 /// Twelve dot products over `depth` floats, `out[i * outRowStride + j] = sum over K of a_i[k] * b_j[k]`, with
 /// AVX2 FMA: twelve 8-lane accumulators (six A vectors times two B vectors per step), K's last `depth % 8` lanes
-/// as one masked step, and each accumulator folded in a fixed order at the end. The default `outRowStride`
+/// as one masked step, and the accumulators folded pairwise at the end (a fixed order). The default `outRowStride`
 /// writes a 6x2 row-major block; a C row stride writes the block straight into C.
 ///
 /// Where C has only a few columns (a linear layer's 10 outputs), this block uses every lane: the 6x16 kernel
@@ -55,11 +57,24 @@ func f32_dot_6x2_avx2(_ block: NarrowDotBlock, depth: Int, out: UnsafeMutablePoi
     let ia = whole &+ 8 <= block.aLimit, ib = whole &+ 8 <= block.bLimit
     step((tail(a0, ia), tail(a1, ia), tail(a2, ia), tail(a3, ia), tail(a4, ia), tail(a5, ia)), tail(b0, ib), tail(b1, ib))
   }
-  var row = out
-  @inline(__always) func put(_ x: V, _ y: V) {
-    row[0] = f32HorizontalSum(x)
-    row[1] = f32HorizontalSum(y)
-    row += outRowStride
+  // Pairwise folds (`vhaddps`): rows 0-3 end as one vector in the block's row-major order, rows 4-5 as half of one.
+  let pairs = teenygrad_f32x8_pair_sums
+  let top = teenygrad_f32x8_fold_halves(pairs(pairs(c00, c01), pairs(c10, c11)),
+                                        pairs(pairs(c20, c21), pairs(c30, c31)))
+  let bottom = pairs(pairs(c40, c41), pairs(c50, c51))
+  let tail = bottom.lowHalf + bottom.highHalf
+  if outRowStride == F32NarrowDotTile.cols {
+    UnsafeMutableRawPointer(out).storeBytes(of: top, as: V.self)
+    UnsafeMutableRawPointer(out + 8).storeBytes(of: tail, as: SIMD4<Float>.self)
+  } else {
+    var row = out
+    @inline(__always) func put(_ x: Float, _ y: Float) {
+      row[0] = x
+      row[1] = y
+      row += outRowStride
+    }
+    put(top[0], top[1]); put(top[2], top[3]); put(top[4], top[5]); put(top[6], top[7]); put(tail[0], tail[1])
+    put(tail[2], tail[3])
   }
-  put(c00, c01); put(c10, c11); put(c20, c21); put(c30, c31); put(c40, c41); put(c50, c51)
 }
+
