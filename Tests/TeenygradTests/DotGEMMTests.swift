@@ -84,8 +84,8 @@ struct DotGEMMTests {
   }
 
   /// A's rows unit-stride along K at a row stride past K; B either K-contiguous columns read in place or
-  /// row-major (copied first), two batch entries with B shared or not, C through a row table. Narrow 6x2 blocks,
-  /// and 3x3 blocks over a copied B.
+  /// row-major (copied first), two batch entries with B shared or not, C through a row table or plain. Narrow 6x2
+  /// blocks, and 3x3 blocks over a copied B.
   @Test("dot blocks over all of K match a float64 triple loop and give the same bits for any cut",
         arguments: [(1, 1, 256, false, false), (5, 2, 259, true, false), (13, 9, 300, true, false),
                     (7, 10, 264, false, false), (6, 12, 257, true, false), (8, 9, 2_100, true, false),
@@ -105,7 +105,9 @@ struct DotGEMMTests {
     let cRows = (0..<m).map { $0 * (n + 2) + 1 }
     let cBatch = cRows.last! + n + 1
     var results: [[Float]] = []
-    for maxUnits in [1, 3, 64] {
+    // C's rows through a row table, then the same places as a plain C (one float in, row stride n + 2), whose
+    // whole blocks the kernel writes in place, a row of them per call.
+    for (maxUnits, rowTable) in [(1, true), (3, true), (64, true), (1, false), (3, false), (64, false)] {
       var c = [Float](repeating: .nan, count: batch * cBatch)
       cRows.withUnsafeBufferPointer { cr in
         aData.withUnsafeBufferPointer { a in bData.withUnsafeBufferPointer { b in
@@ -115,7 +117,8 @@ struct DotGEMMTests {
                                   aBatchStride: aBatch, aCount: aData.count,
                                   b: MatrixOperand(base: b.baseAddress!, rowStride: bRowStride, colStride: bColStride),
                                   bBatchStride: bBatch, bCount: bData.count,
-                                  c: out.baseAddress!, ldc: 0, cBatchStride: cBatch, cRowOffsets: cr.baseAddress,
+                                  c: rowTable ? out.baseAddress! : out.baseAddress! + 1, ldc: rowTable ? 0 : n + 2,
+                                  cBatchStride: cBatch, cRowOffsets: rowTable ? cr.baseAddress : nil,
                                   cColOffsets: nil, maxUnits: maxUnits,
                                   parallel: { count, body in for i in (0..<count).reversed() { body(i, i % 3) } })
           }
@@ -125,7 +128,7 @@ struct DotGEMMTests {
                                            a: { q, i, p in aData[q * aBatch + i * lda + p] },
                                            b: { q, p, j in bData[q * bBatch + p * bRowStride + j * bColStride] },
                                            c: { q, i, j in c[q * cBatch + cRows[i] + j] })
-      #expect(worst <= 2e-6 * Double(k) + 1e-6, "\(m)x\(k)@\(k)x\(n): max error \(worst)")
+      #expect(worst <= 2e-6 * Double(k) + 1e-6, "\(m)x\(k)@\(k)x\(n), row table \(rowTable): max error \(worst)")
       results.append(c)
     }
     #expect(results.dropFirst().allSatisfy { $0.map(\.bitPattern) == results[0].map(\.bitPattern) })

@@ -133,7 +133,8 @@ enum DotGEMM {
         var (q, i0, j0) = grid.origin(blocks.lowerBound)
         var rowBlock = (batch: -1, row: -1)
         var aRows = (a.base, a.base, a.base, a.base, a.base, a.base), aLimit = 0
-        for _ in blocks {
+        var index = blocks.lowerBound
+        while index < blocks.upperBound {
           // Rows and columns past the edge repeat the last one; their results are not stored.
           if rowBlock != (q, i0) {
             let aq = q &* aBatchStride
@@ -147,14 +148,19 @@ enum DotGEMM {
           let c0 = bq &+ b.colOffset(Swift.min(j0, n &- 1)), c1 = bq &+ b.colOffset(Swift.min(j0 &+ 1, n &- 1))
           let block = NarrowDotBlock(a: aRows, b: (b.base + c0, b.base + c1), aLimit: aLimit,
                                      bLimit: bCount &- Swift.max(c0, c1))
+          var pairs = 1
           if plainC && i0 &+ rows <= m && j0 &+ cols <= n {
-            // A whole block of a plain C: the kernel writes it in place.
-            f32_dot_6x2_avx2(block, depth: k, out: c + (q &* cBatchStride &+ i0 &* ldc &+ j0), outRowStride: ldc)
+            // Whole blocks of a plain C: the kernel writes them in place, along the rest of this row of blocks
+            // (within the unit) in one call where B's columns are evenly spaced.
+            if b.colOffsets == nil { pairs = Swift.min(blocks.upperBound &- index, (n &- j0) / cols) }
+            f32_dot_6x2_avx2(block, depth: k, out: c + (q &* cBatchStride &+ i0 &* ldc &+ j0), outRowStride: ldc,
+                             pairs: pairs, pairStride: cols &* b.colStride)
           } else {
             f32_dot_6x2_avx2(block, depth: k, out: t)
             grid.store(t, batch: q, row: i0, col: j0, into: out, batchStride: cBatchStride)
           }
-          grid.advance(&q, &i0, &j0)
+          for _ in 0..<pairs { grid.advance(&q, &i0, &j0) }
+          index &+= pairs
         }
       }
     }
