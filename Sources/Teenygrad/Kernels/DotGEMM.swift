@@ -153,8 +153,8 @@ enum DotGEMM {
             // Whole blocks of a plain C: the kernel writes them in place, along the rest of this row of blocks
             // (within the unit) in one call where B's columns are evenly spaced.
             if b.colOffsets == nil { pairs = Swift.min(blocks.upperBound &- index, (n &- j0) / cols) }
-            f32_dot_6x2_avx2(block, depth: k, out: c + (q &* cBatchStride &+ i0 &* ldc &+ j0), outRowStride: ldc,
-                             pairs: pairs, pairStride: cols &* b.colStride)
+            f32_dot_6x2_avx2(block, pairs: pairs, pairStride: cols &* b.colStride, depth: k,
+                             out: c + (q &* cBatchStride &+ i0 &* ldc &+ j0), outRowStride: ldc)
           } else {
             f32_dot_6x2_avx2(block, depth: k, out: t)
             grid.store(t, batch: q, row: i0, col: j0, into: out, batchStride: cBatchStride)

@@ -1,5 +1,3 @@
-import CVectorShuffle
-
 /// The K steps that a block of dot products walks: `count` runs of `length` consecutive floats, run `r`
 /// starting `aStarts[r]` floats after each A row pointer and `bStarts[r]` after each B column pointer.
 /// A convolution's weight gradient has such runs: one image row of the output gradient against the same row
@@ -29,9 +27,9 @@ enum F32DotTile {
 
 /// Nine dot products, `out[3 * i + j] = sum over K of a_i[k] * b_j[k]`, walking `runs` with AVX2 FMA: nine
 /// 8-lane accumulators (three A vectors times three B vectors per step), a run's last `length % 8` lanes as
-/// one masked step, and the accumulators folded pairwise at the end (a fixed order). Nothing is packed: the rows are
-/// read where they are, so a product with few outputs and a long K (a weight gradient) costs its loads and
-/// FMAs only.
+/// one masked step, and the accumulators folded pairwise at the end (a fixed order). Nothing is packed: the
+/// rows are read where they are, so a product with few outputs and a long K (a weight gradient) costs its
+/// loads and FMAs only.
 func f32_dot_3x3_avx2(_ block: DotBlock, runs: DotRuns, out: UnsafeMutablePointer<Float>) {
   typealias V = SIMD8<Float>
   let a0 = UnsafeRawPointer(block.a.0), a1 = UnsafeRawPointer(block.a.1), a2 = UnsafeRawPointer(block.a.2)
@@ -63,11 +61,7 @@ func f32_dot_3x3_avx2(_ block: DotBlock, runs: DotRuns, out: UnsafeMutablePointe
            tail(b0, ob &+ whole, ib), tail(b1, ob &+ whole, ib), tail(b2, ob &+ whole, ib))
     }
   }
-  // Pairwise folds (`vhaddps`): the first eight outputs end as one vector in row-major order.
-  let pairs = teenygrad_f32x8_pair_sums
-  let first = teenygrad_f32x8_fold_halves(pairs(pairs(c00, c01), pairs(c02, c10)),
-                                          pairs(pairs(c11, c12), pairs(c20, c21)))
-  UnsafeMutableRawPointer(out).storeBytes(of: first, as: V.self)
+  UnsafeMutableRawPointer(out).storeBytes(of: f32HorizontalSums(c00, c01, c02, c10, c11, c12, c20, c21), as: V.self)
   out[8] = f32HorizontalSum(c22)
 }
 

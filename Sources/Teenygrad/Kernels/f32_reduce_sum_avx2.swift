@@ -1,3 +1,5 @@
+import CVectorShuffle
+
 /// Sum of `count` contiguous floats with AVX2.
 ///
 /// Four 8-lane accumulators take 32 floats a step, one more takes the next 8, the lanes fold pairwise in
@@ -33,4 +35,21 @@ func f32HorizontalSum(_ v: SIMD8<Float>) -> Float {
   let four = v.lowHalf + v.highHalf
   let two = four.lowHalf + four.highHalf
   return two[0] + two[1]
+}
+
+/// The lane sums of eight vectors, in order, folded pairwise (`vhaddps`) in a fixed order: a dot-product
+/// block's accumulators written as one vector.
+@inline(__always)
+func f32HorizontalSums(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>,
+                       _ e: SIMD8<Float>, _ f: SIMD8<Float>, _ g: SIMD8<Float>, _ h: SIMD8<Float>) -> SIMD8<Float> {
+  let pairs = teenygrad_f32x8_pair_sums
+  return teenygrad_f32x8_fold_halves(pairs(pairs(a, b), pairs(c, d)), pairs(pairs(e, f), pairs(g, h)))
+}
+
+/// The lane sums of four vectors, in order, folded as ``f32HorizontalSums(_:_:_:_:_:_:_:_:)`` folds eight.
+@inline(__always)
+func f32HorizontalSums(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) -> SIMD4<Float> {
+  let pairs = teenygrad_f32x8_pair_sums
+  let sums = pairs(pairs(a, b), pairs(c, d))
+  return sums.lowHalf + sums.highHalf
 }
