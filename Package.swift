@@ -32,9 +32,10 @@ let package = Package(
     ),
     .systemLibrary(name: "CPrefetch"),
     .systemLibrary(name: "CVectorShuffle"),
+    .systemLibrary(name: "CSHA256"),
     .target(
       name: "Teenygrad",
-      dependencies: ["CHwloc", "CZlib", "CPrefetch", "CVectorShuffle"],
+      dependencies: ["CHwloc", "CZlib", "CPrefetch", "CVectorShuffle", "CSHA256"],
       swiftSettings: simdFlags
     ),
     .executableTarget(

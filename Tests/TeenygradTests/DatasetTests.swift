@@ -146,18 +146,37 @@ private func temporaryFolder() throws -> URL {
     (String(repeating: "a", count: 1_000_000), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
   ])
   func matchesKnownVectors(message: String, digest: String) {
-    #expect(SHA256.hex(of: Array(message.utf8)) == digest)
+    // The SHA extensions where this CPU has them, and the portable rounds.
+    for usesHardware in [true, false] {
+      #expect(SHA256.hex(of: Array(message.utf8), usesHardware: usesHardware) == digest, "hardware \(usesHardware)")
+    }
   }
 
   @Test func streamingMatchesOneShot() {
     let message = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-    for pieceSize in [1, 7, 63, 64, 65, 200] {
-      var hasher = SHA256()
-      for start in stride(from: 0, to: message.count, by: pieceSize) {
-        hasher.update(message[start..<min(start + pieceSize, message.count)])
+    for usesHardware in [true, false] {
+      for pieceSize in [1, 7, 63, 64, 65, 200] {
+        var hasher = SHA256(usesHardware: usesHardware)
+        for start in stride(from: 0, to: message.count, by: pieceSize) {
+          hasher.update(message[start..<min(start + pieceSize, message.count)])
+        }
+        let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        #expect(hex == SHA256.hex(of: message), "pieces of \(pieceSize), hardware \(usesHardware)")
       }
-      let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-      #expect(hex == SHA256.hex(of: message), "pieces of \(pieceSize)")
+    }
+  }
+
+  @Test func hardwareAndPortableRoundsAgreeOnEveryPaddingCase() {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    let bytes = (0..<9_000).map { _ -> UInt8 in
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return UInt8(truncatingIfNeeded: state >> 56)
+    }
+    // Every length up to three blocks (each padding case), then lengths spanning many blocks.
+    for count in Array(0...192) + [1_000, 4_095, 4_096, 8_999] {
+      let message = Array(bytes.prefix(count))
+      #expect(SHA256.hex(of: message, usesHardware: true) == SHA256.hex(of: message, usesHardware: false),
+              "\(count) bytes")
     }
   }
 }

@@ -1,5 +1,13 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), used to verify dataset files without a crypto dependency.
+///
+/// Blocks compress on the CPU's SHA extensions where it has them (about ten times the rate of the portable
+/// Swift rounds on MNIST's 55 MB, which every trainer start hashes), else in Swift.
 struct SHA256 {
+  /// Whether this CPU has the SHA extensions.
+  static let hardwareAvailable = teenygrad_sha256_hardware_available() != 0
+
   private static let roundConstants: [UInt32] = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -17,6 +25,12 @@ struct SHA256 {
   /// Bytes of a block not yet compressed (fewer than 64).
   private var pending: [UInt8] = []
   private var totalBytes: UInt64 = 0
+  /// Whether blocks compress on the SHA extensions; false runs the portable rounds (tests check both).
+  private let usesHardware: Bool
+
+  init(usesHardware: Bool = SHA256.hardwareAvailable) {
+    self.usesHardware = usesHardware && Self.hardwareAvailable
+  }
 
   /// Feeds more message bytes.
   mutating func update(_ bytes: ArraySlice<UInt8>) {
@@ -47,8 +61,8 @@ struct SHA256 {
   }
 
   /// Returns the digest of `bytes` as 64 lowercase hex digits.
-  static func hex(of bytes: [UInt8]) -> String {
-    var hasher = SHA256()
+  static func hex(of bytes: [UInt8], usesHardware: Bool = SHA256.hardwareAvailable) -> String {
+    var hasher = SHA256(usesHardware: usesHardware)
     hasher.update(bytes[...])
     return hasher.finalize().map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
   }
@@ -56,9 +70,15 @@ struct SHA256 {
   /// Runs the compression function over whole 64-byte blocks.
   private mutating func compress(_ blocks: ArraySlice<UInt8>) {
     precondition(blocks.count % 64 == 0)
+    let hardware = usesHardware
     blocks.withUnsafeBytes { raw in
       state.withUnsafeMutableBufferPointer { digest in
         Self.roundConstants.withUnsafeBufferPointer { k in
+          guard !hardware else {
+            guard let data = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+            teenygrad_sha256_hardware_blocks(digest.baseAddress!, data, raw.count / 64, k.baseAddress!)
+            return
+          }
           withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
             for blockStart in stride(from: 0, to: raw.count, by: 64) {
               Self.compressBlock(raw.baseAddress! + blockStart, into: digest.baseAddress!,
