@@ -34,6 +34,8 @@ static inline void teenygrad_sha256_hardware_blocks(uint32_t state[8], const uin
     for (int j = 0; j < 4; j++) w[j] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * j)), byteSwap);
     // Sixteen groups of four rounds; group i reads words 4i..4i+3 and, while i < 12, derives words 4i+16..4i+19
     // into the slot it has just used.
+    // `sha256rnds2` runs two rounds and returns the new (A, B, E, F); the (A, B, E, F) it was given is then the
+    // new (C, D, G, H), so each pair of calls hands the registers back in their places.
     for (int i = 0; i < 16; i++) {
       const __m128i wk = _mm_add_epi32(w[i & 3], _mm_loadu_si128((const __m128i *)(k + 4 * i)));
       cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
