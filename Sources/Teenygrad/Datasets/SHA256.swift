@@ -2,8 +2,8 @@ import CSHA256
 
 /// SHA-256 (FIPS 180-4), used to verify dataset files without a crypto dependency.
 ///
-/// Blocks compress on the CPU's SHA extensions where it has them (about ten times the rate of the portable
-/// Swift rounds on MNIST's 55 MB, which every trainer start hashes), else in Swift.
+/// Blocks compress on the CPU's SHA extensions where it has them, else in Swift. Every trainer start hashes
+/// MNIST's 55 MB: 57.6 MB took 0.039 s on the extensions against 0.195 s in Swift (1.5 against 0.3 GB/s).
 struct SHA256 {
   /// Whether this CPU has the SHA extensions.
   static let hardwareAvailable = teenygrad_sha256_hardware_available() != 0
