@@ -553,7 +553,7 @@ struct GEMMPlanTests {
     #expect(GEMMPlan(batch: 1, m: 64, n: 64, k: 64, blocking: .forThreads(2)).tileCount == 1)
   }
 
-  @Test("tiles that pack their own operands stay near the thread count; shared-B tiles do not")
+  @Test("tiles that pack their own operands stay near the thread count; shared-B tiles on one thread do not")
   func repackingTiles() {
     // conv2's weight gradient (B too large to share): one tile on one thread, so A and B are packed once.
     let weightGradient = (m: 64, n: 288, k: 15488)
@@ -563,9 +563,10 @@ struct GEMMPlanTests {
     let two = GEMMPlan(batch: 1, m: weightGradient.m, n: weightGradient.n, k: weightGradient.k,
                        blocking: .forThreads(2))
     #expect(two.mTiles * two.nTiles == 2 && two.mTiles == 1)
-    // A square product shares B: sixteen tiles on two threads, four taller ones on one thread.
+    // A square product on two threads: one tile per thread, each packing its own B. On one thread four
+    // taller tiles share one packed B.
     let square = GEMMPlan(batch: 1, m: 1024, n: 1024, k: 1024, blocking: .forThreads(2))
-    #expect(square.sharesB && square.tileCount == 16)
+    #expect(!square.sharesB && square.tileCount == 2)
     let squareSingle = GEMMPlan(batch: 1, m: 1024, n: 1024, k: 1024, blocking: .forThreads(1))
     #expect(squareSingle.sharesB && squareSingle.tileCount == GEMMBlocking.singleThreadMaxTiles)
     // A scatter product (conv's input gradient) is cut the same way at every thread count: its cut decides
@@ -576,14 +577,17 @@ struct GEMMPlanTests {
     #expect(scatter(1) == scatter(2) && scatter(1).tileCount > GEMMBlocking.singleThreadMaxTiles)
   }
 
-  @Test("B is shared when several M tiles read it and it fits, packed per tile otherwise")
+  @Test("B is shared when several M tiles on one thread read it and it fits, packed per tile otherwise")
   func sharing() {
     // 784x128 (400 KB packed) is over half of L2: small tiles would each read it from L3, so a few taller
-    // tiles pack it themselves; 256x256 (256 KB) stays shared between sixteen-row tiles.
+    // tiles pack it themselves; 256x256 (256 KB) stays shared between the tiles of one thread. On several
+    // threads every tile packs its own.
     #expect(!GEMMPlan(batch: 1, m: 128, n: 128, k: 784, blocking: .default).sharesB)
     #expect(!GEMMPlan(batch: 1, m: 128, n: 128, k: 784, blocking: .forThreads(2)).sharesB)
     #expect(GEMMPlan(batch: 1, m: 128, n: 128, k: 784, blocking: .forThreads(1)).sharesB)
-    #expect(GEMMPlan(batch: 1, m: 256, n: 256, k: 256, blocking: .forThreads(2)).sharesB)
+    #expect(GEMMPlan(batch: 1, m: 256, n: 256, k: 256, blocking: .forThreads(1)).sharesB)
+    #expect(!GEMMPlan(batch: 1, m: 256, n: 256, k: 256, blocking: .forThreads(2)).sharesB)
+    #expect(GEMMPlan(batch: 1, m: 256, n: 256, k: 256, blocking: .default).sharesB)
     #expect(GEMMPlan(batch: 1, m: 1024, n: 1024, k: 1024, blocking: .default).sharesB)
     #expect(!GEMMPlan(batch: 1, m: 9, n: 8, k: 86528, blocking: .default).sharesB)
     #expect(!GEMMPlan(batch: 1, m: 4096, n: 4096, k: 4096, blocking: .default).sharesB)
@@ -598,6 +602,37 @@ struct GEMMPlanTests {
       packed.insert(batched.sharedBOffset(matrix: matrix, kBlock: kBlock, panel: 0))
     }
     #expect(packed.count == batched.packTaskCount && packed.max()! < batched.sharedBFloats)
+  }
+
+  @Test("A small B with contiguous rows is read in place, neither shared nor packed")
+  func smallBInPlace() {
+    let plan = { (m: Int, k: Int, n: Int, rowMajor: Bool, threads: Int) in
+      GEMMPlan(batch: 1, m: m, n: n, k: k, bRowMajor: rowMajor, blocking: .forThreads(threads))
+    }
+    // A linear layer's input gradient (B 10x400) and TinyConvNet's conv1 input gradient (B 8x9): in place
+    // at any height, on one thread or two.
+    for threads in [1, 2] {
+      let linear = plan(128, 10, 400, true, threads), conv = plan(86528, 8, 9, true, threads)
+      #expect(linear.readsBInPlace && !linear.sharesB && conv.readsBInPlace && !conv.sharesB)
+      #expect(linear.bScratchFloats > 0)
+    }
+    // 64x400 (25600 floats) meets A in one L2 block when m is at most `mc`, not beyond it.
+    let blocking = GEMMBlocking.forThreads(2)
+    #expect(plan(blocking.mc, 64, 400, true, 2).readsBInPlace)
+    #expect(!plan(blocking.mc + 1, 64, 400, true, 2).readsBInPlace)
+    #expect(!plan(128, 128, 784, true, 2).readsBInPlace)
+    // Columns not contiguous: packed as before.
+    #expect(!plan(128, 10, 400, false, 2).readsBInPlace)
+    // In place in every tile, with a partial last micro-panel, against the reference: tall tiles, many
+    // tiles, and one thread's tiles that would otherwise share a packed B.
+    for (m, n, k) in [(200, 37, 40), (97, 130, 60), (300, 9, 11)] {
+      for blocking in [GEMMBlocking.default, manyTiles, .forThreads(1), .forThreads(2)] {
+        let testCase = GEMMCase(m: m, n: n, k: k, ldcPad: 1, blocking: blocking)
+        #expect(GEMMPlan(batch: 1, m: m, n: n, k: k, bRowMajor: true, blocking: blocking).readsBInPlace)
+        testCase.check()
+        #expect(testCase.compute(parallel: twoThreadFor) == testCase.compute(), "\(testCase)")
+      }
+    }
   }
 }
 

@@ -33,7 +33,7 @@ enum GEMM {
       return 1
     }
     let plan = GEMMPlan(batch: batch, m: m, n: n, k: k, bMatrices: bBatchStride == 0 ? 1 : batch,
-                        blocking: blocking, columnGroup: columnGroup)
+                        bRowMajor: b.isStrided && b.colStride == 1, blocking: blocking, columnGroup: columnGroup)
     let operands = Operands(a: a, aBatchStride: aBatchStride, b: b, bBatchStride: bBatchStride,
                             c: output, cBatchStride: cBatchStride, accumulate: accumulate)
     let mr = F32GEMMTile.rows
@@ -179,7 +179,7 @@ enum GEMM {
     let packedA = scratch + plan.bScratchFloats
     let blockCount = plan.rowBlockCount(rows)
     let bq = operands.b(matrix: bMatrix)
-    let bInPlace = sharedB == nil && Self.readsBInPlace(bq, rows: rows.count)
+    let bInPlace = plan.readsBInPlace || (sharedB == nil && Self.readsBInPlace(bq, rows: rows.count))
     for kb in 0..<plan.kBlocks {
       let depth = plan.kRange(kb)
       let panels: BPanels

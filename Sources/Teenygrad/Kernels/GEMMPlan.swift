@@ -5,9 +5,10 @@
 /// into shared outputs, every row and whole column groups) and runs the full K loop, so each element of C
 /// sums its products in the same order whoever computes it.
 ///
-/// When several tiles read the same B, B is packed once into shared scratch by a first parallel pass
-/// (`sharesB`), and tiles then split M only, so nothing is packed twice. Otherwise each tile packs its
-/// own B block per K block, which keeps that block in cache.
+/// A small B with row-major rows (`readsBInPlace`) is read where it lies by every tile. Otherwise, when
+/// several tiles on one thread read the same B (``GEMMBlocking/sharesPackedB``), B is packed once into
+/// shared scratch first (`sharesB`), and tiles then split M only, so nothing is packed twice; else each
+/// tile packs its own B block per K block, which keeps that block in cache.
 struct GEMMPlan: Equatable {
   let batch: Int, m: Int, n: Int, k: Int
   /// Distinct B matrices: 1 when B is broadcast over the batch.
@@ -19,6 +20,8 @@ struct GEMMPlan: Equatable {
   let mTiles: Int, nTiles: Int
   /// Most micro-panels of A packed at once (one L2-resident block).
   let mcPanels: Int
+  /// Whether every tile reads B's micro-panels where they lie (see ``readsBInPlace(rowMajor:m:k:n:blocking:)``).
+  let readsBInPlace: Bool
   /// Whether B is packed once, before the tiles run, into `sharedBFloats` of shared scratch.
   let sharesB: Bool
   /// Floats of C one column chunk of a tile may cover (see ``chunkCols(rows:)``).
@@ -37,10 +40,31 @@ struct GEMMPlan: Equatable {
   /// B micro-panels packed by one task of the shared packing pass.
   static let packTaskPanels = 16
 
+  /// Largest B, in floats, read in place by tiles of any height: a quarter of L1, so it stays there
+  /// beside the A panels.
+  static let inPlaceBMaxFloats = 8_192
+
+  /// Largest B, in floats, read in place when all of A is one L2 block (m at most `mc`): a quarter of L2.
+  static let oneBlockInPlaceBMaxFloats = 32_768
+
+  /// Whether an m x k by k x n product whose B rows are contiguous (`rowMajor`) reads B in place in every
+  /// tile. Packing pays off when each packed micro-panel feeds many A panels; a small B, or a B that meets
+  /// a single L2 block of A, costs less read where it lies. A shared copy packed by one core must also move
+  /// to the others before they start. On two threads (medians of 3 interleaved runs): 128x10x400, a linear
+  /// layer's input gradient, went from 12.9 to 11.0 us per call; TinyConvNet's conv1 input gradient
+  /// 86528x8x9 from 176 to 149 us; 128x64x400 from 50 to 40 us, and 128x128x128 from 34 to 29 us.
+  static func readsBInPlace(rowMajor: Bool, m: Int, k: Int, n: Int, blocking: GEMMBlocking) -> Bool {
+    let floats = k &* n
+    return rowMajor && (floats <= inPlaceBMaxFloats || (floats <= oneBlockInPlaceBMaxFloats && m <= blocking.mc))
+  }
+
   /// With `columnGroup`, C's elements add into shared outputs: each tile takes all rows and whole groups
   /// of columns, and the number of tiles follows from `blocking.maxTiles`, which no thread count changes.
-  init(batch: Int, m: Int, n: Int, k: Int, bMatrices: Int = 1, blocking: GEMMBlocking, columnGroup: Int? = nil) {
+  /// `bRowMajor`: B is strided with contiguous rows (column stride 1), so a small one can be read in place.
+  init(batch: Int, m: Int, n: Int, k: Int, bMatrices: Int = 1, bRowMajor: Bool = false, blocking: GEMMBlocking,
+       columnGroup: Int? = nil) {
     let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
+    readsBInPlace = Self.readsBInPlace(rowMajor: bRowMajor, m: m, k: k, n: n, blocking: blocking)
     precondition(columnGroup.map { $0 > 0 && n % $0 == 0 } ?? true, "GEMM: column group does not divide n (\(n))")
     self.columnGroup = columnGroup ?? 1
     self.batch = batch
@@ -65,7 +89,7 @@ struct GEMMPlan: Equatable {
     if batch * flops > GEMMBlocking.minParallelFlops { wanted = max(wanted, blocking.minOwnedTiles) }
     let perMatrix = (wanted + batch - 1) / batch
     let sharedFloats = bMatrices * k * panelsN * nr
-    if sharedFloats <= blocking.sharedBMaxFloats {
+    if blocking.sharesPackedB && !readsBInPlace && sharedFloats <= blocking.sharedBMaxFloats {
       let (mt, nt) = Self.split(perMatrix: perMatrix, panelsM: panelsM, panelsN: panelsN, nMin: 1,
                                 m: m, n: n, repackB: false)
       // A shared B that does not stay in L2 beside the packed A is read from L3 by every tile: worth it only
@@ -80,7 +104,7 @@ struct GEMMPlan: Equatable {
     let nMin = (panelsN + ncPanels - 1) / ncPanels
     let repacking = min(wanted, blocking.maxRepackingTiles)
     (mTiles, nTiles) = Self.split(perMatrix: (repacking + batch - 1) / batch, panelsM: panelsM, panelsN: panelsN,
-                                  nMin: nMin, m: m, n: n, repackB: true)
+                                  nMin: nMin, m: m, n: n, repackB: !readsBInPlace)
     sharesB = false
   }
 

@@ -72,6 +72,12 @@ struct GEMMBlocking: Sendable, Equatable {
   /// Most tiles when the tiles must each pack their own A or B (B too large to share): every extra tile
   /// packs again, so this stays near the thread count.
   var maxRepackingTiles: Int
+  /// Whether tiles may read one packed copy of B (``GEMMPlan/sharesB``): only when they all run on one
+  /// thread. A copy packed on one core must move into the caches of the cores that read it, and on the
+  /// two-core reference VM that cost more than each tile packing its own B. On two threads, medians of 5
+  /// interleaved runs, each tile packing its own: 256x256x256 172 against 203 us, 512x512x512 1.29 against
+  /// 1.41 ms, 784x128x128 133 against 139 us, 1024x1024x1024 10.3 against 10.4 ms.
+  var sharesPackedB: Bool
   /// Largest B, in floats, packed once into shared scratch for all tiles (about half of L3).
   var sharedBMaxFloats: Int
   /// A shared packed B this small stays in L2, so sharing pays off even between two tiles.
@@ -102,6 +108,7 @@ struct GEMMBlocking: Sendable, Equatable {
     maxOwnedTiles = self.maxTiles
     minOwnedTiles = 1
     maxRepackingTiles = self.maxTiles
+    sharesPackedB = true
   }
 
   /// Blocking for this project's reference machine (Zen 3: 32 KiB L1d, 512 KiB L2, 32 MiB L3).
@@ -110,8 +117,8 @@ struct GEMMBlocking: Sendable, Equatable {
   /// The default blocking with at most one repacking tile per thread. Every tile runs the whole K loop in
   /// the same K blocks, so the cut changes which thread computes an element of C, never its sum; fewer tiles
   /// pack A and B fewer times (a weight gradient's long-K product packs each once per thread: TinyConvNet's
-  /// conv2 weight gradient on two threads takes 1.17 ms as two tiles against 1.43 ms as four). Products
-  /// whose B is shared keep finer tiles, which cost no packing and balance better.
+  /// conv2 weight gradient on two threads takes 1.17 ms as two tiles against 1.43 ms as four). Tiles share
+  /// a packed B only on one thread (``sharesPackedB``).
   ///
   /// One thread has no load to balance, so it takes at most ``singleThreadMaxTiles`` owned tiles: each
   /// tile's rows then fill an L2 block of A, and each shared B micro-panel brought in from L3 feeds more
@@ -121,6 +128,7 @@ struct GEMMBlocking: Sendable, Equatable {
     if threads <= 1 { blocking.maxOwnedTiles = Swift.min(blocking.maxTiles, singleThreadMaxTiles) }
     blocking.minOwnedTiles = Swift.min(threads, blocking.maxOwnedTiles)
     blocking.maxRepackingTiles = Swift.min(blocking.maxOwnedTiles, threads)
+    blocking.sharesPackedB = threads <= 1
     return blocking
   }
 

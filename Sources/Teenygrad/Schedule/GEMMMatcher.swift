@@ -183,7 +183,7 @@ enum GEMMMatcher {
   /// shared. A copy laid out for contiguous packing costs less than gathering them again.
   static func repackedIndexedOperands(_ g: GEMMSpec) -> [Int] {
     let plan = GEMMPlan(batch: g.batch, m: g.m, n: g.n, k: g.k, bMatrices: g.b.batchStride == 0 ? 1 : g.batch,
-                        blocking: .forThreads(Runtime.threads))
+                        bRowMajor: g.b.isRowMajor, blocking: .forThreads(Runtime.threads))
     let nr = F32GEMMTile.cols, mr = F32GEMMTile.rows
     let tileCols = (plan.panelsN + plan.nTiles - 1) / plan.nTiles * nr
     let tileRows = Swift.min(g.m, (plan.panelsM + plan.mTiles - 1) / plan.mTiles * mr)

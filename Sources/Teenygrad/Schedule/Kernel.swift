@@ -83,6 +83,9 @@ struct GEMMSpec: Sendable {
     var rowOffsets: [Int]? = nil
     /// Per column, its offset from `offset`, where the columns do not collapse into `colStride`.
     var colOffsets: [Int]? = nil
+
+    /// Whether the operand is strided with contiguous rows (no offset tables, column stride 1).
+    var isRowMajor: Bool { rowOffsets == nil && colOffsets == nil && colStride == 1 }
   }
   var batch: Int, m: Int, n: Int, k: Int
   var a: Operand
