@@ -74,9 +74,9 @@ struct GEMMBlocking: Sendable, Equatable {
   var maxRepackingTiles: Int
   /// Whether tiles may read one packed copy of B (``GEMMPlan/sharesB``): only when they all run on one
   /// thread. A copy packed on one core must move into the caches of the cores that read it, and on the
-  /// two-core reference VM that cost more than each tile packing its own B. On two threads, medians of 5
-  /// interleaved runs, each tile packing its own: 256x256x256 172 against 203 us, 512x512x512 1.29 against
-  /// 1.41 ms, 784x128x128 133 against 139 us, 1024x1024x1024 10.3 against 10.4 ms.
+  /// two-core reference VM that cost more than each tile packing its own B. On two threads, medians of 3 to
+  /// 5 interleaved runs, each tile packing its own against one shared copy: 256x256x256 172 against 203 us,
+  /// 512x512x512 1.29 against 1.41 ms, 784x128x128 133 against 139 us, 1024x1024x1024 10.3 against 10.4 ms.
   var sharesPackedB: Bool
   /// Largest B, in floats, packed once into shared scratch for all tiles (about half of L3).
   var sharedBMaxFloats: Int
