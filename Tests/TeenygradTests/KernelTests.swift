@@ -433,6 +433,27 @@ struct GEMMDriverTests {
     }
   }
 
+  @Test("A small strided A is read in place, only a last partial panel packed")
+  func smallAInPlace() {
+    let one: [Float] = [1]
+    one.withUnsafeBufferPointer { p in
+      let rowMajor = MatrixOperand(base: p.baseAddress!, rowStride: 784, colStride: 1)
+      #expect(GEMM.readsAInPlace(rowMajor, m: 128, n: 128, k: 784))
+      #expect(!GEMM.readsAInPlace(rowMajor, m: 128, n: 784, k: 128))
+      #expect(!GEMM.readsAInPlace(rowMajor, m: 1024, n: 128, k: 1024))
+    }
+    // Row- and column-major A, edge rows, several K blocks (tiny blocking), one and two threads.
+    for (m, n, k, transposeA) in [(100, 70, 600, false), (131, 40, 67, true), (13, 300, 600, false), (7, 33, 5, true)] {
+      #expect(n <= GEMM.inPlaceAMaxColumns && m * k <= GEMM.inPlaceAMaxFloats)
+      for blocking in [GEMMBlocking.default, tinyBlocking, .forThreads(1), .forThreads(2)] {
+        let testCase = GEMMCase(m: m, n: n, k: k, transposeA: transposeA, ldcPad: 2, blocking: blocking)
+        testCase.check()
+        #expect(testCase.compute(parallel: twoThreadFor) == testCase.compute(), "\(testCase)")
+      }
+    }
+    GEMMCase(batch: 3, m: 25, n: 40, k: 70, transposeA: true, accumulate: true).check()
+  }
+
   @Test("Batches, batch broadcast and accumulation")
   func batches() {
     GEMMCase(batch: 4, m: 20, n: 33, k: 17).check()

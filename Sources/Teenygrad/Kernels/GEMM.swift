@@ -3,7 +3,8 @@
 ///
 /// Per tile of C, for each K block: take the tile's packed B block (shared, or packed now), then for
 /// each A block of the tile's rows pack it (L2) and sweep 16-column B micro-panels (L1) against 6-row
-/// A micro-panels held in registers. A tile only 16 columns wide reads A in place instead.
+/// A micro-panels held in registers. A small B or A (``GEMMPlan/readsBInPlace(rowMajor:m:k:n:blocking:)``,
+/// ``readsAInPlace(_:m:n:k:)``), and A in a tile only 16 columns wide, are read in place instead.
 enum GEMM {
   /// C[b] = A[b] (m x k) * B[b] (k x n) for b in 0..<batch; C rows have stride ldc, columns stride 1,
   /// unless `cRowOffsets` / `cColOffsets` give each row's / column's offset instead;
@@ -180,6 +181,7 @@ enum GEMM {
     let blockCount = plan.rowBlockCount(rows)
     let bq = operands.b(matrix: bMatrix)
     let bInPlace = plan.readsBInPlace || (sharedB == nil && Self.readsBInPlace(bq, rows: rows.count))
+    let aInPlace = sharedA == nil && Self.readsAInPlace(aq, m: plan.m, n: plan.n, k: plan.k)
     for kb in 0..<plan.kBlocks {
       let depth = plan.kRange(kb)
       let panels: BPanels
@@ -202,18 +204,37 @@ enum GEMM {
       }
       for blockIndex in 0..<blockCount {
         let blockRows = plan.rowBlock(blockIndex, of: rows, count: blockCount)
-        let blockA: UnsafeMutablePointer<Float>
+        let blockA: APanels
         if let sharedA {
-          blockA = sharedA + (depth.lowerBound &* plan.panelsM &* F32GEMMTile.rows &+ blockRows.lowerBound &* depth.count)
+          blockA = .packed(sharedA + (depth.lowerBound &* plan.panelsM &* F32GEMMTile.rows
+                                      &+ blockRows.lowerBound &* depth.count), depth: depth.count)
+        } else if aInPlace {
+          blockA = .inPlace(aq, rows: blockRows, depth: depth, edgeScratch: packedA)
         } else {
-          blockA = packedA
           GEMMPacking.packA(aq, row0: blockRows.lowerBound, rows: blockRows.count,
                             col0: depth.lowerBound, depth: depth.count, into: packedA)
+          blockA = .packed(packedA, depth: depth.count)
         }
-        macroKernel(depth: depth.count, packedA: blockA, rows: blockRows, b: panels, cols: cols,
+        macroKernel(depth: depth.count, a: blockA, rows: blockRows, b: panels, cols: cols,
                     c: cq, accumulate: accumulate)
       }
     }
+  }
+
+  /// Largest A, in floats, read where it lies rather than packed (half of L2). A large A's rows, often a
+  /// page apart, cost TLB and cache-set misses that packing avoids.
+  static let inPlaceAMaxFloats = 1 << 17
+
+  /// Widest C whose A is read in place: each A panel then meets at most 32 B micro-panels, too few to pay
+  /// for copying it (the packed loop runs a little faster per use). At one thread, medians of 5 interleaved
+  /// runs: 128x784x128 262 against 276 us, 200x128x128 67.5 against 71.4 us, 128x10x400 15.7 against 16.4
+  /// us, 256x256x256 322 against 328 us; 128x128x784 (49 panels) took 3% longer in place.
+  static let inPlaceAMaxColumns = 512
+
+  /// Whether the m x k matrices of a strided A, in a product n wide, are read in place by every tile (a
+  /// last partial panel of fewer than six rows is still packed).
+  static func readsAInPlace(_ a: MatrixOperand, m: Int, n: Int, k: Int) -> Bool {
+    a.isStrided && m &* k <= inPlaceAMaxFloats && n <= inPlaceAMaxColumns
   }
 
   /// Most C rows a tile may have for a row-major B to be read where it lies rather than packed: each B
@@ -272,17 +293,17 @@ enum GEMM {
   /// hardware prefetches, rather than six rows jumping by a panel of rows per tile.
   @inline(__always)
   private static func macroKernel(
-    depth: Int, packedA: UnsafePointer<Float>, rows: Range<Int>, b: BPanels, cols: Range<Int>,
+    depth: Int, a: APanels, rows: Range<Int>, b: BPanels, cols: Range<Int>,
     c: OutputMatrix, accumulate: Bool
   ) {
     let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
-    let aPanelFloats = mr &* depth
     @inline(__always) func tile(_ i: Int, _ j: Int) {
-      let a = packedA + (i / mr) &* aPanelFloats, bPanel = b.panel(j / nr)
+      let aPanel = a.panel(i / mr), bPanel = b.panel(j / nr)
       let tileRows = min(mr, rows.count &- i), tileCols = min(nr, cols.count &- j)
       c.tile(row: rows.lowerBound &+ i, col: cols.lowerBound &+ j, rows: tileRows, cols: tileCols,
              accumulate: accumulate) { out, ldc, acc in
-        f32_gemm_6x16_avx2(depth: depth, a: a, b: bPanel.base, bStep: bPanel.step, c: out, ldc: ldc,
+        f32_gemm_6x16_avx2(depth: depth, a: aPanel.base, aRowStride: aPanel.rowStride, aStep: aPanel.step,
+                           b: bPanel.base, bStep: bPanel.step, c: out, ldc: ldc,
                            rows: tileRows, cols: tileCols, accumulate: acc)
       }
     }
@@ -294,8 +315,9 @@ enum GEMM {
       while i < rows.count {
         var j = 0
         if fullPanels > 0 {
-          let tileRows = min(mr, rows.count &- i)
-          f32_gemm_6x16_avx2(depth: depth, a: packedA + (i / mr) &* aPanelFloats, b: b.base, bStep: b.step,
+          let tileRows = min(mr, rows.count &- i), aPanel = a.panel(i / mr)
+          f32_gemm_6x16_avx2(depth: depth, a: aPanel.base, aRowStride: aPanel.rowStride, aStep: aPanel.step,
+                             b: b.base, bStep: b.step,
                              c: c.base + ((rows.lowerBound &+ i) &* c.ldc &+ cols.lowerBound), ldc: c.ldc,
                              rows: tileRows, cols: nr, accumulate: accumulate, tiles: fullPanels,
                              tileStrides: (0, b.panelStride, nr))
@@ -314,7 +336,7 @@ enum GEMM {
     }
   }
 
-  /// Deepest K block whose tiles run along rows of C (see ``macroKernel(depth:packedA:rows:b:cols:c:accumulate:)``).
+  /// Deepest K block whose tiles run along rows of C (see ``macroKernel(depth:a:rows:b:cols:c:accumulate:)``).
   private static let rowOrderMaxDepth = 32
 
   private static func zero(batch: Int, m: Int, n: Int, c: OutputMatrix, cBatchStride: Int) {

@@ -142,6 +142,48 @@ struct GEMMBlocking: Sendable, Equatable {
   static let minParallelFlops = 1 << 19
 }
 
+/// Where the micro-kernel finds the 6-row A micro-panels of one A block: packed one after another, or, for
+/// an A read in place, at A's own rows, with only a last partial panel packed apart.
+struct APanels {
+  /// Panel 0's first float.
+  var base: UnsafePointer<Float>
+  /// Floats from one panel to the next.
+  var panelStride: Int
+  /// Floats from one row of a panel to the next, and from one k step to the next.
+  var rowStride: Int, step: Int
+  /// The index of the panel packed apart, and where it lies (6 floats per k step).
+  var edge: (index: Int, base: UnsafePointer<Float>)?
+
+  /// Panels packed contiguously, `depth` k steps each.
+  static func packed(_ base: UnsafePointer<Float>, depth: Int) -> APanels {
+    APanels(base: base, panelStride: depth &* F32GEMMTile.rows, rowStride: 1, step: F32GEMMTile.rows, edge: nil)
+  }
+
+  /// The panels of A[rows, depth] for a strided A: full panels where they lie; a last partial panel (fewer
+  /// than 6 rows, which an in-place read would run past) packed into `edgeScratch`.
+  static func inPlace(_ a: MatrixOperand, rows: Range<Int>, depth: Range<Int>,
+                      edgeScratch: UnsafeMutablePointer<Float>) -> APanels {
+    let mr = F32GEMMTile.rows
+    let origin = a.base + (rows.lowerBound &* a.rowStride &+ depth.lowerBound &* a.colStride)
+    var panels = APanels(base: origin, panelStride: mr &* a.rowStride, rowStride: a.rowStride, step: a.colStride,
+                         edge: nil)
+    let full = rows.count / mr
+    if full * mr < rows.count {
+      GEMMPacking.packA(a, row0: rows.lowerBound &+ full &* mr, rows: rows.count &- full &* mr,
+                        col0: depth.lowerBound, depth: depth.count, into: edgeScratch)
+      panels.edge = (full, UnsafePointer(edgeScratch))
+    }
+    return panels
+  }
+
+  /// Panel `index`: its first float, row stride and k step.
+  @inline(__always)
+  func panel(_ index: Int) -> (base: UnsafePointer<Float>, rowStride: Int, step: Int) {
+    if let edge, edge.index == index { return (edge.base, 1, F32GEMMTile.rows) }
+    return (base + index &* panelStride, rowStride, step)
+  }
+}
+
 /// Where the micro-kernel finds the 16-column B micro-panels of one K block: packed one after another, or,
 /// for a row-major B read in place, at B's own columns, with only a last partial panel packed apart.
 struct BPanels {
