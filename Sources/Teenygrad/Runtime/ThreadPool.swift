@@ -7,7 +7,8 @@ import Synchronization
 /// block submitted once to its own Dispatch queue. With `pin`, every worker binds its thread to its own
 /// physical core (worker `w` to core `w % cores`) and the caller binds itself to core 0 the first time it
 /// forks work. Between loops a worker spins briefly on an atomic generation word, then parks on a semaphore.
-/// Indices are handed out dynamically, so callers must make results independent of which worker runs which
+/// Each worker first runs its own contiguous share of the indices, then takes what is left of the others'
+/// shares, so callers must make results independent of which worker runs which
 /// index. Bodies run on several threads at once: write them in nonisolated code, not inside an actor.
 final class ThreadPool: @unchecked Sendable {
   /// The number of workers, the calling thread included.
@@ -160,7 +161,8 @@ private final class PoolShared: @unchecked Sendable {
   /// The forking thread's ``JobBody``, unretained, for the duration of the job.
   private var jobBody: UnsafeMutableRawPointer?
   private let padding1 = CacheLinePadding()
-  private let nextIndex = Atomic<Int>(0)
+  /// Per worker, how many indices of its own share have been claimed (each on a cache line of its own).
+  private let claimed: [ClaimCounter]
   private let padding2 = CacheLinePadding()
   /// Workers that may be reading the current job; the caller waits for 0 after closing a job.
   private let active = Atomic<Int>(0)
@@ -174,6 +176,7 @@ private final class PoolShared: @unchecked Sendable {
     // spinning steals the time slices of the threads being waited for, so barely spin.
     spinNanoseconds = oversubscribed ? 2_000 : 100_000
     slots = (1..<max(threadCount, 1)).map { _ in WorkerSlot() }
+    claimed = (0..<max(threadCount, 1)).map { _ in ClaimCounter() }
   }
 
   func context(worker: Int) -> Int { id << 16 | (worker + 1) }
@@ -213,7 +216,7 @@ private final class PoolShared: @unchecked Sendable {
     defer { withExtendedLifetime(box) {} }
     jobCount = count
     jobBody = Unmanaged.passUnretained(box).toOpaque()
-    nextIndex.store(0, ordering: .relaxed)
+    for counter in claimed { counter.value.store(0, ordering: .relaxed) }
     epoch += 1
     let open = epoch * Self.epochStep
     generation.store(open, ordering: .sequentiallyConsistent)
@@ -246,12 +249,26 @@ private final class PoolShared: @unchecked Sendable {
     }
   }
 
+  /// Runs indices until none is left unclaimed: first this worker's own share, a contiguous run of the
+  /// indices (`count / threadCount` of them, in order), then whatever the other workers have not yet
+  /// claimed of theirs. Each share has its own claim counter, so a worker busy with its share touches no
+  /// cache line another core writes (one shared counter moved between the cores on every index), and
+  /// consecutive kernels over the same shape give each worker the same part of memory, which then stays in
+  /// that core's caches. On two threads, medians of 6 interleaved runs against one shared counter:
+  /// TinyConvNet's 2x2 max-pool over 128x8x26x26 172 against 143 us, its window counts 288 against 231 us,
+  /// elementwise kernels over 128x8x26x26 7 to 17% faster.
   @inline(__always)
   private func runIndices(count: Int, body: (Int, Int) -> Void, worker: Int) {
-    while true {
-      let index = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
-      if index >= count { return }
-      body(index, worker)
+    let shares = claimed.count
+    for step in 0..<shares {
+      let owner = (worker &+ step) % shares
+      let start = owner &* count / shares, end = (owner &+ 1) &* count / shares
+      let counter = claimed[owner]
+      while true {
+        let index = start &+ counter.value.wrappingAdd(1, ordering: .relaxed).oldValue
+        if index >= end { break }
+        body(index, worker)
+      }
     }
   }
 
@@ -344,6 +361,13 @@ private struct SpinWait {
     Topology.spinPause()
     return true
   }
+}
+
+/// One worker's claim counter, with a cache line of padding on each side.
+private final class ClaimCounter: Sendable {
+  private let before = CacheLinePadding()
+  let value = Atomic<Int>(0)
+  private let after = CacheLinePadding()
 }
 
 /// A loop body, boxed so that workers can call it through an unretained reference.
