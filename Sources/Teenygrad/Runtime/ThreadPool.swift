@@ -254,9 +254,9 @@ private final class PoolShared: @unchecked Sendable {
   /// claimed of theirs. Each share has its own claim counter, so a worker busy with its share touches no
   /// cache line another core writes (one shared counter moved between the cores on every index), and
   /// consecutive kernels over the same shape give each worker the same part of memory, which then stays in
-  /// that core's caches. On two threads, medians of 6 interleaved runs against one shared counter:
-  /// TinyConvNet's 2x2 max-pool over 128x8x26x26 172 against 143 us, its window counts 288 against 231 us,
-  /// elementwise kernels over 128x8x26x26 7 to 17% faster.
+  /// that core's caches. On two threads, medians of 6 interleaved runs, shares against one shared counter:
+  /// TinyConvNet's 2x2 max-pool over 128x8x26x26 143 against 172 us, its window counts 231 against 288 us;
+  /// elementwise kernels over 128x8x26x26 took 7 to 17% less time.
   @inline(__always)
   private func runIndices(count: Int, body: (Int, Int) -> Void, worker: Int) {
     let shares = claimed.count
