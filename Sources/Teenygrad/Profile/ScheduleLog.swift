@@ -67,7 +67,7 @@ enum ScheduleLog {
       line += "\n  " + operand("A", s.a) + "\n  " + operand("B", s.b)
       line += "\n  C ldc \(s.ldc)" + (viaTemporary ? " into a class-ordered temporary, then copied into place" : "")
       line += "\n  tiles \(plan.tileCount) (\(plan.mTiles) x \(plan.nTiles) per matrix), K blocks \(plan.kBlocks)"
-        + (plan.sharesB ? ", B packed once and shared" : ", B packed per tile")
+        + (plan.sharesB ? ", B packed once and shared" : plan.readsBInPlace ? ", B read in place" : ", B packed per tile")
       return line
     }())
   }
