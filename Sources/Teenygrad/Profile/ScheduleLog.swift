@@ -57,7 +57,7 @@ enum ScheduleLog {
     DebugLog.print(3, {
       guard let s = g.gemm else { return "" }
       let plan = GEMMPlan(batch: s.batch, m: s.m, n: s.n, k: s.k, bMatrices: s.b.batchStride == 0 ? 1 : s.batch,
-                          bRowMajor: s.b.isRowMajor, blocking: .default)
+                          bRowMajor: s.b.isRowMajor, blocking: .forThreads(Runtime.threads))
       let operand = { (name: String, o: GEMMSpec.Operand) in
         "\(name) = in\(o.input) " + (copied.contains(o.input) ? "copied class by class" : "read in place")
           + " (rows " + (o.rowOffsets.map { "from a table of \($0.count)" } ?? "stride \(o.rowStride)")
@@ -76,7 +76,7 @@ enum ScheduleLog {
   static func scatter(_ g: Kernel, into sum: Kernel) {
     DebugLog.print(3, {
       guard let s = g.gemm else { return "" }
-      let plan = GEMMPlan(batch: s.batch, m: s.m, n: s.n, k: s.k, blocking: .default, columnGroup: s.scatterColumns)
+      let plan = GEMMPlan(batch: s.batch, m: s.m, n: s.n, k: s.k, blocking: .forThreads(Runtime.threads), columnGroup: s.scatterColumns)
       return "schedule: \(g.name) adds into \(sum.name) -> buffer \(g.output) (columns in groups of "
         + "\(s.scatterColumns ?? s.n), tiles \(plan.tileCount))"
     }())
