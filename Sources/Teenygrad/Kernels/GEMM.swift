@@ -248,39 +248,33 @@ enum GEMM {
   }
 
   /// `rows` of C against a single B micro-panel, reading whole six-row A panels where they lie; only a last
-  /// partial panel is packed (zero-padded) into `edgeScratch`.
+  /// partial panel is packed (zero-padded) into `edgeScratch` (``APanels/inPlace(_:rows:depth:edgeScratch:)``).
   private static func unpackedAKernel(
     _ a: MatrixOperand, rows: Range<Int>, depth: Range<Int>, b: (base: UnsafePointer<Float>, step: Int),
     cols: Range<Int>,
     c: OutputMatrix, accumulate: Bool, edgeScratch: UnsafeMutablePointer<Float>
   ) {
     let mr = F32GEMMTile.rows
-    let column = a.base + depth.lowerBound &* a.colStride
-    var i = rows.lowerBound
+    let panels = APanels.inPlace(a, rows: rows, depth: depth, edgeScratch: edgeScratch)
+    let count = (rows.count + mr - 1) / mr
+    var q = 0
     if c.rowOffsets == nil && c.colOffsets == nil {
       // C strided: every full tile in one call.
       let tiles = rows.count / mr
-      f32_gemm_6x16_avx2(depth: depth.count, a: column + i &* a.rowStride, aRowStride: a.rowStride,
-                         aStep: a.colStride, b: b.base, bStep: b.step, c: c.base + (i &* c.ldc &+ cols.lowerBound),
+      f32_gemm_6x16_avx2(depth: depth.count, a: panels.base, aRowStride: panels.rowStride, aStep: panels.step,
+                         b: b.base, bStep: b.step, c: c.base + (rows.lowerBound &* c.ldc &+ cols.lowerBound),
                          ldc: c.ldc, rows: mr, cols: cols.count, accumulate: accumulate, tiles: tiles,
-                         tileStrides: (mr &* a.rowStride, 0, mr &* c.ldc))
-      i &+= tiles &* mr
+                         tileStrides: (panels.panelStride, 0, mr &* c.ldc))
+      q = tiles
     }
-    while i &+ mr <= rows.upperBound {
-      c.tile(row: i, col: cols.lowerBound, rows: mr, cols: cols.count, accumulate: accumulate) { out, ldc, acc in
-        f32_gemm_6x16_avx2(depth: depth.count, a: column + i &* a.rowStride, aRowStride: a.rowStride,
-                           aStep: a.colStride, b: b.base, bStep: b.step, c: out, ldc: ldc, rows: mr, cols: cols.count,
+    while q < count {
+      let i = rows.lowerBound &+ q &* mr, tileRows = min(mr, rows.upperBound &- i), panel = panels.panel(q)
+      c.tile(row: i, col: cols.lowerBound, rows: tileRows, cols: cols.count, accumulate: accumulate) { out, ldc, acc in
+        f32_gemm_6x16_avx2(depth: depth.count, a: panel.base, aRowStride: panel.rowStride, aStep: panel.step,
+                           b: b.base, bStep: b.step, c: out, ldc: ldc, rows: tileRows, cols: cols.count,
                            accumulate: acc)
       }
-      i &+= mr
-    }
-    if i < rows.upperBound {
-      GEMMPacking.packA(a, row0: i, rows: rows.upperBound &- i, col0: depth.lowerBound, depth: depth.count,
-                        into: edgeScratch)
-      c.tile(row: i, col: cols.lowerBound, rows: rows.upperBound &- i, cols: cols.count, accumulate: accumulate) { out, ldc, acc in
-        f32_gemm_6x16_avx2(depth: depth.count, a: edgeScratch, b: b.base, bStep: b.step, c: out, ldc: ldc,
-                           rows: rows.upperBound &- i, cols: cols.count, accumulate: acc)
-      }
+      q &+= 1
     }
   }
 
