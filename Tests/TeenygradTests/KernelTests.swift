@@ -208,6 +208,17 @@ struct GEMMMicroKernelTests {
     #expect(row.map(\.bitPattern) == perTile.map(\.bitPattern))
     // Rows past `rows` and columns past the tiles keep their values.
     #expect((0..<6).allSatisfy { r in (0..<ldc).allSatisfy { (r < rows && $0 < 16 * tiles) || row[r * ldc + $0] == start[r * ldc + $0] } })
+    // Every tile against the scalar reference.
+    var reference = start
+    for t in 0..<tiles {
+      b.withUnsafeBufferPointer { b in
+        reference.withUnsafeMutableBufferPointer { c in
+          f32_gemm_6x16_reference(depth: depth, a: a, b: b.baseAddress! + t * 16 * depth, c: c.baseAddress! + 16 * t,
+                                  ldc: ldc, rows: rows, cols: 16, accumulate: accumulate)
+        }
+      }
+    }
+    #expect(zip(row, reference).allSatisfy { abs($0 - $1) <= tolerance(depth: depth) })
   }
 
   @Test("6x16 AVX2 tile reads a row-major B in place", arguments: [0, 1, 9, 40])

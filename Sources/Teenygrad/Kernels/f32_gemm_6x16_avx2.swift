@@ -34,12 +34,56 @@ func f32_gemm_6x16_avx2(
   b: UnsafePointer<Float>, bStep: Int = F32GEMMTile.cols, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
   cols: Int, accumulate: Bool, tiles: Int = 1, tileStrides: (a: Int, b: Int, c: Int) = (0, 0, 0)
 ) {
+  if cols == F32GEMMTile.cols && depth < F32GEMMTile.prefetchCMinDepth {
+    f32_gemm_6x16_shallowTiles(
+      depth: depth, a: UnsafeRawPointer(a), aRowBytes: aRowStride &* 4, aStepBytes: aStep &* 4, b: UnsafeRawPointer(b),
+      bStepBytes: bStep &* 4, c: c, ldc: ldc, rows: rows, accumulate: accumulate, tiles: tiles,
+      tileStrides: tileStrides)
+    return
+  }
   var tileA = a, tileB = b, tileC = c
   for _ in 0..<tiles {
     f32_gemm_6x16_tile(depth: depth, a: UnsafeRawPointer(tileA), aRowStride: aRowStride, aStep: aStep, b: tileB,
                        bStep: bStep, c: tileC, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
     tileA += tileStrides.a
     tileB += tileStrides.b
+    tileC += tileStrides.c
+  }
+}
+
+/// Tiles of 16 full columns too shallow for the C prefetch (depth below ``F32GEMMTile/prefetchCMinDepth``),
+/// with `tiles` and `tileStrides` as in
+/// ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:tiles:tileStrides:)``.
+///
+/// One loop for every A layout and B step, with nothing left to decide per tile but the write-back of an
+/// edge: at a K of 10 the general tile's setup and its spilled strides cost about a twentieth of each
+/// tile (128x10x400 on one thread, medians of interleaved runs). A's rows 0-2 hang off one pointer and rows
+/// 3-5 off another, each at 0, 1 or 2 row strides. The same arithmetic in the same order as the general tile.
+@inline(never)
+private func f32_gemm_6x16_shallowTiles(
+  depth: Int, a: UnsafeRawPointer, aRowBytes: Int, aStepBytes: Int, b: UnsafeRawPointer, bStepBytes: Int,
+  c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, accumulate: Bool, tiles: Int,
+  tileStrides: (a: Int, b: Int, c: Int)
+) {
+  var tileA = a, tileB = b, tileC = c
+  for _ in 0..<tiles {
+    var t = F32Tile6x16()
+    var pa = tileA, pa3 = tileA + 3 &* aRowBytes, pb = tileB
+    for _ in 0..<depth {
+      t.step(pb, pa.load(as: Float.self), pa.load(fromByteOffset: aRowBytes, as: Float.self),
+             pa.load(fromByteOffset: 2 &* aRowBytes, as: Float.self), pa3.load(as: Float.self),
+             pa3.load(fromByteOffset: aRowBytes, as: Float.self), pa3.load(fromByteOffset: 2 &* aRowBytes, as: Float.self))
+      pa += aStepBytes
+      pa3 += aStepBytes
+      pb += bStepBytes
+    }
+    if rows == F32GEMMTile.rows {
+      t.store(to: tileC, ldc: ldc, accumulate: accumulate)
+    } else {
+      t.storeEdge(to: tileC, ldc: ldc, rows: rows, cols: F32GEMMTile.cols, accumulate: accumulate)
+    }
+    tileA += tileStrides.a &* 4
+    tileB += tileStrides.b &* 4
     tileC += tileStrides.c
   }
 }
@@ -80,6 +124,29 @@ private struct F32Tile6x16 {
     av = SIMD8<Float>(repeating: x5)
     c50 = c50.addingProduct(av, b0)
     c51 = c51.addingProduct(av, b1)
+  }
+
+  /// Writes (or adds) all six rows to C, whose rows are `ldc` apart.
+  @inline(__always)
+  func store(to c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    f32StoreRow16(c00, c01, to: c, accumulate: accumulate)
+    f32StoreRow16(c10, c11, to: c + ldc, accumulate: accumulate)
+    f32StoreRow16(c20, c21, to: c + 2 &* ldc, accumulate: accumulate)
+    f32StoreRow16(c30, c31, to: c + 3 &* ldc, accumulate: accumulate)
+    f32StoreRow16(c40, c41, to: c + 4 &* ldc, accumulate: accumulate)
+    f32StoreRow16(c50, c51, to: c + 5 &* ldc, accumulate: accumulate)
+  }
+
+  /// Writes (or adds) the first `rows` rows and `cols` columns to C: the rest was computed on zero padding and
+  /// is dropped. Row by row, spelled out: a loop over the accumulators would first spill them all to memory.
+  @inline(__always)
+  func storeEdge(to c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool) {
+    f32StoreRowPartial(c00, c01, to: c, cols: cols, accumulate: accumulate)
+    if rows > 1 { f32StoreRowPartial(c10, c11, to: c + ldc, cols: cols, accumulate: accumulate) }
+    if rows > 2 { f32StoreRowPartial(c20, c21, to: c + 2 &* ldc, cols: cols, accumulate: accumulate) }
+    if rows > 3 { f32StoreRowPartial(c30, c31, to: c + 3 &* ldc, cols: cols, accumulate: accumulate) }
+    if rows > 4 { f32StoreRowPartial(c40, c41, to: c + 4 &* ldc, cols: cols, accumulate: accumulate) }
+    if rows > 5 { f32StoreRowPartial(c50, c51, to: c + 5 &* ldc, cols: cols, accumulate: accumulate) }
   }
 
   /// One k step of a packed A micro-panel, whose six values lie adjacent at `a`.
@@ -162,22 +229,10 @@ private func f32_gemm_6x16_tile(
     }
   }
   if rows == 6 && cols == 16 {
-    f32StoreRow16(t.c00, t.c01, to: c, accumulate: accumulate)
-    f32StoreRow16(t.c10, t.c11, to: c + ldc, accumulate: accumulate)
-    f32StoreRow16(t.c20, t.c21, to: c + 2 &* ldc, accumulate: accumulate)
-    f32StoreRow16(t.c30, t.c31, to: c + 3 &* ldc, accumulate: accumulate)
-    f32StoreRow16(t.c40, t.c41, to: c + 4 &* ldc, accumulate: accumulate)
-    f32StoreRow16(t.c50, t.c51, to: c + 5 &* ldc, accumulate: accumulate)
-    return
+    t.store(to: c, ldc: ldc, accumulate: accumulate)
+  } else {
+    t.storeEdge(to: c, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
   }
-  // Edge tile: rows below `rows` and lanes past `cols` were computed on zero padding and are dropped. Row by
-  // row, spelled out: a loop over the accumulators would first spill them all to memory.
-  f32StoreRowPartial(t.c00, t.c01, to: c, cols: cols, accumulate: accumulate)
-  if rows > 1 { f32StoreRowPartial(t.c10, t.c11, to: c + ldc, cols: cols, accumulate: accumulate) }
-  if rows > 2 { f32StoreRowPartial(t.c20, t.c21, to: c + 2 &* ldc, cols: cols, accumulate: accumulate) }
-  if rows > 3 { f32StoreRowPartial(t.c30, t.c31, to: c + 3 &* ldc, cols: cols, accumulate: accumulate) }
-  if rows > 4 { f32StoreRowPartial(t.c40, t.c41, to: c + 4 &* ldc, cols: cols, accumulate: accumulate) }
-  if rows > 5 { f32StoreRowPartial(t.c50, t.c51, to: c + 5 &* ldc, cols: cols, accumulate: accumulate) }
 }
 
 /// Writes (or adds) 16 lanes to `dst`.
