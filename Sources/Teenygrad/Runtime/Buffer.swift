@@ -38,7 +38,9 @@ final class BufferAllocator: @unchecked Sendable {
   static let shared = BufferAllocator()
 
   private struct State {
-    var free: [Int: [UInt]] = [:]
+    /// Free blocks per size class, indexed by ``classIndex(_:)``: an array lookup, where a dictionary keyed
+    /// by size hashed its key on every allocation and release.
+    var free = [[UInt]](repeating: [], count: BufferAllocator.classCount)
     var cachedBytes = 0
     var liveBytes = 0
     var peakLiveBytes = 0
@@ -47,20 +49,30 @@ final class BufferAllocator: @unchecked Sendable {
   /// Free blocks beyond this many bytes go back to the system.
   var cacheLimitBytes = 1 << 30
 
-  static func sizeClass(_ bytes: Int) -> Int {
+  /// Classes up to 4096 bytes (64 of them), then two per power of two up to 2^63.
+  private static let classCount = 64 + 2 * (Int.bitWidth - 12)
+
+  /// The block size that serves `bytes` (multiples of 64 up to 4096, then powers of two and the halfway
+  /// steps between them) and its class's index in ``State/free``.
+  private static func sizeClassAndIndex(_ bytes: Int) -> (size: Int, index: Int) {
     let n = Swift.max(bytes, 64)
-    if n <= 4096 { return (n + 63) & ~63 }
-    let high = 1 << (Int.bitWidth - 1 - (n - 1).leadingZeroBitCount)  // highest power of two below n
-    if n <= high + high / 2 { return high + high / 2 }
-    return high * 2
+    if n <= 4096 {
+      let size = (n + 63) & ~63
+      return (size, size / 64 - 1)
+    }
+    let power = Int.bitWidth - 1 - (n - 1).leadingZeroBitCount  // highest power of two below n
+    let high = 1 << power
+    let index = 64 + 2 * (power - 12)
+    if n <= high + high / 2 { return (high + high / 2, index) }
+    return (high * 2, index + 1)
   }
 
   func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
-    let size = Self.sizeClass(byteCount)
+    let (size, index) = Self.sizeClassAndIndex(byteCount)
     let reused: UInt? = state.withLock { s in
       s.liveBytes += size
       s.peakLiveBytes = Swift.max(s.peakLiveBytes, s.liveBytes)
-      guard let p = s.free[size]?.popLast() else { return nil }
+      guard let p = s.free[index].popLast() else { return nil }
       s.cachedBytes -= size
       return p
     }
@@ -72,12 +84,12 @@ final class BufferAllocator: @unchecked Sendable {
   }
 
   func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
-    let size = Self.sizeClass(byteCount)
+    let (size, index) = Self.sizeClassAndIndex(byteCount)
     let address = UInt(bitPattern: pointer)
     let keep: Bool = state.withLock { s in
       s.liveBytes -= size
       guard s.cachedBytes + size <= cacheLimitBytes else { return false }
-      s.free[size, default: []].append(address)
+      s.free[index].append(address)
       s.cachedBytes += size
       return true
     }

@@ -6,11 +6,15 @@ enum Executor {
   static func run(_ schedule: Schedule) {
     let buffers = schedule.buffers.map { $0.existing ?? Buffer(dtype: $0.dtype, count: $0.count) }
     let pool = Runtime.pool
-    for kernel in schedule.kernels where kernel.outputCount > 0 {
-      let start = DispatchTime.now().uptimeNanoseconds
-      let tiles = execute(kernel, buffers: buffers, pool: pool)
-      let end = DispatchTime.now().uptimeNanoseconds
-      Profiler.record(kernel, buffers: schedule.buffers, tiles: tiles, threads: pool.threadCount, start: start, end: end)
+    // Each kernel is read where it lies: a copy would retain and release every array it holds.
+    schedule.kernels.withUnsafeBufferPointer { kernels in
+      for i in kernels.indices where kernels[i].outputCount > 0 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let tiles = execute(kernels[i], buffers: buffers, pool: pool)
+        let end = DispatchTime.now().uptimeNanoseconds
+        Profiler.record(kernels[i], buffers: schedule.buffers, tiles: tiles, threads: pool.threadCount, start: start,
+                        end: end)
+      }
     }
     for (i, b) in schedule.buffers.enumerated() { b.owner?.setRealized(buffers[i]) }
     Profiler.endRun()

@@ -54,17 +54,19 @@ struct GraphSignature {
       let first = holder(of: buffer) ?? n
       buffer.signatureMark = (walk, first)
       put(Self.realizedTag, buffer.dtype.code, buffer.count, first)
-      append(shape: base.shape)
+      append(shape: base.st.last.shape)
       return n
     }
-    for src in base.srcs { _ = visit(src.base) }
+    let srcs = base.srcs
+    for i in srcs.indices { _ = visit(srcs[i].base) }
     let n = finish(base)
     codes.append(Self.lazyTag)
     append(op: base.op)
     codes.append(base.dtype.code)
-    append(shape: base.shape)
-    codes.append(base.srcs.count)
-    for src in base.srcs {
+    append(shape: base.st.last.shape)
+    codes.append(srcs.count)
+    for i in srcs.indices {
+      let src = srcs[i]
       codes.append(number(of: src.base)!)
       append(tracker: src.st)
     }
