@@ -37,42 +37,75 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   private let outerStrides: [Int]
   private let outerMasks: [Range<Int>]
 
-  init(kernel: Kernel, plan: IterationPlan, buffers: [Buffer]) {
-    self.plan = plan
-    program = ElementwiseProgram.compiled(kernel.expr)
+  /// Everything about the evaluator that the kernel alone decides: the plan, the program and the flat
+  /// access tables. Made once when the kernel is scheduled (``KernelRoute``); each run only binds memory.
+  final class Layout: @unchecked Sendable {
+    let plan: IterationPlan
+    let program: ElementwiseProgram
+    let indexers: [GeneralIndexer?]
+    let rank: Int, innerLen: Int, innerIsReduce: Bool, outerOutCount: Int, outerRows: Int, reduceCombos: Int
+    let blocksPerRow: Int, blockWidth: Int
+    /// The input a direct reduce reads and the stride of its reduced rows (``DirectReduce``).
+    let directReduce: (input: Int, rowStride: Int)?
+    let isStrided: [Bool], accessOffsets: [Int], innerStrides: [Int], innerMasks: [Range<Int>?]
+    let outerStrides: [Int], outerMasks: [Range<Int>]
+
+    init(kernel: Kernel, plan: IterationPlan) {
+      self.plan = plan
+      program = ElementwiseProgram.compiled(kernel.expr)
+      indexers = kernel.inputs.map { $0.st.isSingleView ? nil : GeneralIndexer($0.st) }
+      rank = plan.shape.count
+      innerLen = plan.shape[rank - 1]
+      innerIsReduce = plan.reduce[rank - 1]
+      outerOutCount = plan.reduce.dropLast().filter { !$0 }.count
+      outerRows = plan.shape[0..<outerOutCount].reduce(1, *)
+      reduceCombos = plan.shape[outerOutCount..<(rank - 1)].reduce(1, *)
+      let direct = DirectReduce.shape(program: program, reduceOp: kernel.reduceOp, plan: plan,
+                                      inputDTypes: kernel.inputs.map(\.dtype), outerOutCount: outerOutCount)
+      directReduce = direct
+      blockWidth = direct == nil ? ElementwiseProgram.chunk : DirectReduce.stridedBlockWidth
+      let outerDims = rank - 1
+      var strided: [Bool] = [], offsets: [Int] = [], inner: [Int] = [], innerMask: [Range<Int>?] = []
+      var outer: [Int] = [], outerMask: [Range<Int>] = []
+      let everywhere = Int.min..<Int.max
+      for access in plan.access {
+        // An input read through several views gets zeros here; the hot loops never read them.
+        var (single, offset, mask): (Bool, Int, [Range<Int>]?) = (false, 0, nil)
+        var strides = [Int](repeating: 0, count: rank)
+        if case .strided(let o, let s, let m) = access { (single, offset, strides, mask) = (true, o, s, m) }
+        strided.append(single)
+        offsets.append(offset)
+        inner.append(strides[outerDims])
+        innerMask.append(mask?[outerDims])
+        outer += strides.prefix(outerDims)
+        outerMask += mask.map { Array($0.prefix(outerDims)) } ?? Array(repeating: everywhere, count: outerDims)
+      }
+      (isStrided, accessOffsets, innerStrides, innerMasks, outerStrides, outerMasks) = (strided, offsets, inner,
+                                                                                      innerMask, outer, outerMask)
+      blocksPerRow = innerIsReduce ? 1 : (innerLen + blockWidth - 1) / blockWidth
+    }
+  }
+
+  /// The evaluator of `kernel`, laid out by `layout`, over `buffers`.
+  init(kernel: Kernel, layout: Layout, buffers: [Buffer]) {
+    plan = layout.plan
+    program = layout.program
     reduceOp = kernel.reduceOp
-    inputs = kernel.inputs.map { (UnsafeRawPointer(buffers[$0.buffer].raw), $0.dtype) }
-    indexers = kernel.inputs.map { $0.st.isSingleView ? nil : GeneralIndexer($0.st) }
+    let inputs = kernel.inputs.map { (base: UnsafeRawPointer(buffers[$0.buffer].raw), dtype: $0.dtype) }
+    self.inputs = inputs
+    indexers = layout.indexers
     output = buffers[kernel.output].raw
     outputDType = kernel.outputDType
-    rank = plan.shape.count
-    innerLen = plan.shape[rank - 1]
-    innerIsReduce = plan.reduce[rank - 1]
-    outerOutCount = plan.reduce.dropLast().filter { !$0 }.count
-    outerRows = plan.shape[0..<outerOutCount].reduce(1, *)
-    reduceCombos = plan.shape[outerOutCount..<(rank - 1)].reduce(1, *)
-    directReduce = DirectReduce(program: program, reduceOp: reduceOp, plan: plan, inputs: inputs,
-                                outerOutCount: outerOutCount)
-    blockWidth = directReduce == nil ? chunk : DirectReduce.stridedBlockWidth
-    let outerDims = rank - 1
-    var strided: [Bool] = [], offsets: [Int] = [], inner: [Int] = [], innerMask: [Range<Int>?] = []
-    var outer: [Int] = [], outerMask: [Range<Int>] = []
-    let everywhere = Int.min..<Int.max
-    for access in plan.access {
-      // An input read through several views gets zeros here; the hot loops never read them.
-      var (single, offset, mask): (Bool, Int, [Range<Int>]?) = (false, 0, nil)
-      var strides = [Int](repeating: 0, count: rank)
-      if case .strided(let o, let s, let m) = access { (single, offset, strides, mask) = (true, o, s, m) }
-      strided.append(single)
-      offsets.append(offset)
-      inner.append(strides[outerDims])
-      innerMask.append(mask?[outerDims])
-      outer += strides.prefix(outerDims)
-      outerMask += mask.map { Array($0.prefix(outerDims)) } ?? Array(repeating: everywhere, count: outerDims)
+    (rank, innerLen, innerIsReduce) = (layout.rank, layout.innerLen, layout.innerIsReduce)
+    (outerOutCount, outerRows, reduceCombos) = (layout.outerOutCount, layout.outerRows, layout.reduceCombos)
+    directReduce = layout.directReduce.map { direct in
+      DirectReduce(input: direct.input, base: inputs[direct.input].base.assumingMemoryBound(to: Float.self),
+                   rowStride: direct.rowStride)
     }
-    (isStrided, accessOffsets, innerStrides, innerMasks, outerStrides, outerMasks) = (strided, offsets, inner, innerMask,
-                                                                                    outer, outerMask)
-    blocksPerRow = innerIsReduce ? 1 : (innerLen + blockWidth - 1) / blockWidth
+    (blockWidth, blocksPerRow) = (layout.blockWidth, layout.blocksPerRow)
+    (isStrided, accessOffsets, innerStrides, innerMasks) = (layout.isStrided, layout.accessOffsets, layout.innerStrides,
+                                                            layout.innerMasks)
+    (outerStrides, outerMasks) = (layout.outerStrides, layout.outerMasks)
   }
 
   var unitCount: Int { outerRows * blocksPerRow }

@@ -24,7 +24,7 @@ struct GatherEvaluator: @unchecked Sendable {
   let program: ElementwiseProgram
   let reduceOp: ReduceOp?
   let inputCount: Int
-  let output: UnsafeMutableRawPointer
+  private(set) var output: UnsafeMutableRawPointer
   let outputDType: DType
   /// Output axes of size > 1 as kernel axes, in kernel order; the last `blockAxes.count` form the block.
   let outAxes: [Int]
@@ -37,10 +37,12 @@ struct GatherEvaluator: @unchecked Sendable {
   let kernelRank: Int
   let redAxes: [Int]
   let storage: Storage
+  /// The input plans bound to this run's memory; nil in a layout (``init(layout:)``).
+  private var bound: BoundPlans?
   /// Lanes per unit of work, as many as a block holds. Larger than the row evaluator's chunk: a chunk's fixed
   /// costs (its block-row segments, one call per op) are spread over more lanes, and with registers reused
   /// the live ones still fit in L2. TinyConvNet's pooling kernels run about 5% faster than with 2048 lanes.
-  let chunk = GatherEvaluator.maxBlock
+  var chunk: Int { GatherEvaluator.maxBlock }
 
   /// Everything a chunk needs about one input, as plain values and pointers into ``Storage`` (the hot
   /// loops touch no reference-counted memory).
@@ -76,14 +78,15 @@ struct GatherEvaluator: @unchecked Sendable {
     /// The block tables the plans point into.
     private var tables: [BlockTable] = []
 
-    init(kernel: Kernel, buffers: [Buffer], outAxes: [Int], outerRank: Int, redAxes: [Int], blockShape: [Int]) {
+    /// The plans of `kernel`'s inputs, bound to no memory yet: every run binds a copy (``BoundPlans``).
+    init(kernel: Kernel, outAxes: [Int], outerRank: Int, redAxes: [Int], blockShape: [Int]) {
       plans = .allocate(capacity: Swift.max(1, kernel.inputs.count))
       var indexers: [GeneralIndexer?] = []
       for (i, input) in kernel.inputs.enumerated() {
         let outer = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, 3 * outerRank))
         let reduce = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, 3 * redAxes.count))
         owned += [UnsafeMutableRawPointer(outer), UnsafeMutableRawPointer(reduce)]
-        var plan = InputPlan(base: UnsafeRawPointer(buffers[input.buffer].raw), dtype: input.dtype, offset: 0,
+        var plan = InputPlan(base: BoundPlans.unbound, dtype: input.dtype, offset: 0,
                              outer: outer, reduce: reduce, masked: false, table: nil, laneMask: nil,
                              allPadded: false, rowContiguous: false, rowLoad: .gather)
         guard input.st.isSingleView else {
@@ -132,11 +135,13 @@ struct GatherEvaluator: @unchecked Sendable {
     }
   }
 
-  init(kernel: Kernel, buffers: [Buffer]) {
+  /// Everything about the evaluator that the kernel alone decides, made once when the kernel is scheduled
+  /// (``KernelRoute``): an evaluator of no memory, whose input plans point nowhere until a run binds them.
+  init(layout kernel: Kernel) {
     program = ElementwiseProgram.compiled(kernel.expr)
     reduceOp = kernel.reduceOp
     inputCount = kernel.inputs.count
-    output = buffers[kernel.output].raw
+    output = BoundPlans.unboundOutput
     outputDType = kernel.outputDType
     kernelRank = kernel.shape.count
     let axes = kernel.shape.indices.filter { !kernel.reduceAxes.contains($0) && kernel.shape[$0] != 1 }
@@ -149,8 +154,37 @@ struct GatherEvaluator: @unchecked Sendable {
     outerRank = outShape.count - Self.blockRank(outShape)
     let blockShape = Array(outShape[outerRank...])
     blockSize = blockShape.reduce(1, *)
-    storage = Storage(kernel: kernel, buffers: buffers, outAxes: axes, outerRank: outerRank, redAxes: redAxes,
-                      blockShape: blockShape)
+    storage = Storage(kernel: kernel, outAxes: axes, outerRank: outerRank, redAxes: redAxes, blockShape: blockShape)
+    bound = nil
+  }
+
+  /// The evaluator `layout` (made by ``init(layout:)`` for `kernel`) over `buffers`.
+  init(_ layout: GatherEvaluator, kernel: Kernel, buffers: [Buffer]) {
+    self = layout
+    output = buffers[kernel.output].raw
+    bound = BoundPlans(layout.storage.plans, count: inputCount,
+                       bases: kernel.inputs.map { UnsafeRawPointer(buffers[$0.buffer].raw) })
+  }
+
+  /// A copy of the input plans with this run's memory, owned for the evaluator's lifetime: the layout's
+  /// plans are shared by every run of the kernel, possibly on several threads at once, and never written.
+  final class BoundPlans: @unchecked Sendable {
+    /// The base of a plan no run has bound (never dereferenced).
+    static var unbound: UnsafeRawPointer { UnsafeRawPointer(unboundOutput) }
+    /// The output of an evaluator no run has bound (never dereferenced).
+    static var unboundOutput: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: MemoryLayout<Float>.alignment)! }
+    let plans: UnsafeMutablePointer<InputPlan>
+
+    init(_ template: UnsafeMutablePointer<InputPlan>, count: Int, bases: [UnsafeRawPointer]) {
+      plans = .allocate(capacity: Swift.max(1, count))
+      for i in 0..<count {
+        var plan = template[i]
+        plan.base = bases[i]
+        plans.advanced(by: i).initialize(to: plan)
+      }
+    }
+
+    deinit { plans.deallocate() }
   }
 
   /// How many trailing output axes the block takes: as many as fit in ``maxBlock`` lanes, at least one.
@@ -235,7 +269,7 @@ struct GatherEvaluator: @unchecked Sendable {
     defer {
       kidx.deallocate(); outer.deallocate(); ridx.deallocate(); comboOffsets.deallocate(); invariant.deallocate()
     }
-    let plans = storage.plans
+    let plans = bound!.plans
     let acc = regs + program.registerCount * chunk
     let redRank = redShape.count
     for unit in units {
@@ -285,7 +319,7 @@ struct GatherEvaluator: @unchecked Sendable {
   /// (``padding`` where its mask excludes the row) per segment. Returns the segment count.
   private func fillSegments(_ u0: Int, _ n: Int, _ outer: UnsafeMutablePointer<Int>, _ segments: UnsafeMutablePointer<Segment>,
                             _ bases: UnsafeMutablePointer<Int>, _ capacity: Int) -> Int {
-    let plans = storage.plans
+    let plans = bound!.plans
     var row = u0 / blockSize
     for d in (0..<outerRank).reversed() { outer[d] = row % outShape[d]; row /= outShape[d] }
     var p = u0 % blockSize
@@ -339,7 +373,7 @@ struct GatherEvaluator: @unchecked Sendable {
   private func load(_ input: Int, into r: UnsafeMutablePointer<Float>, _ u0: Int, _ n: Int, _ rows: RowSegments,
                     _ offs: UnsafeMutablePointer<Int>, _ comboOffsets: UnsafeMutablePointer<Int>,
                     _ ridx: UnsafeMutablePointer<Int>, _ kidx: UnsafeMutablePointer<Int>) -> UnsafeMutablePointer<Float>? {
-    let plans = storage.plans
+    let plans = bound!.plans
     let plan = plans[input]
     guard let table = plan.table else {
       loadGeneral(storage.indexers[input]!, plan.base, plan.dtype, u0, n, ridx, kidx, offs, r)

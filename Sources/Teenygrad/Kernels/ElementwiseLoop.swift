@@ -1,7 +1,7 @@
 /// How a kernel walks its iteration space: dimensions reordered (output dims, then reduce dims, then the
 /// innermost dim), size-1 dims dropped and adjacent dims merged where every view allows it.
-struct IterationPlan {
-  enum Access {
+struct IterationPlan: Sendable {
+  enum Access: Sendable {
     /// One view: element at `offset + sum(idx * strides)`, zero outside `mask`.
     case strided(offset: Int, strides: [Int], mask: [Range<Int>]?)
     /// Several views: evaluated through the tracker, dims mapped back with `order`.

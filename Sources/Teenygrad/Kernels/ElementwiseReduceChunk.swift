@@ -35,21 +35,20 @@ struct DirectReduce {
   /// Elements between consecutive rows of the one reduced dim, when the innermost dim is an output dim.
   let rowStride: Int
 
-  init?(program: ElementwiseProgram, reduceOp: ReduceOp?, plan: IterationPlan,
-        inputs: [(base: UnsafeRawPointer, dtype: DType)], outerOutCount: Int) {
+  /// The input and row stride of the direct reduce of a kernel with this program and plan, or nil where its
+  /// reduced values are not one float32 input read in place.
+  static func shape(program: ElementwiseProgram, reduceOp: ReduceOp?, plan: IterationPlan, inputDTypes: [DType],
+                    outerOutCount: Int) -> (input: Int, rowStride: Int)? {
     guard reduceOp != nil, program.instructions.count == 1,
-          case .load(let input, _) = program.instructions[0], inputs[input].dtype == .float32,
+          case .load(let input, _) = program.instructions[0], inputDTypes[input] == .float32,
           case .strided(_, let strides, nil) = plan.access[input] else { return nil }
     let rank = plan.shape.count
     guard strides[rank - 1] == 1 else { return nil }
     let reducedOuterDims = rank - 1 - outerOutCount
     if !plan.reduce[rank - 1] {
       guard reducedOuterDims <= 1 else { return nil }
-      rowStride = reducedOuterDims == 1 ? strides[rank - 2] : 0
-    } else {
-      rowStride = 0
+      return (input, reducedOuterDims == 1 ? strides[rank - 2] : 0)
     }
-    self.input = input
-    base = inputs[input].base.assumingMemoryBound(to: Float.self)
+    return (input, 0)
   }
 }

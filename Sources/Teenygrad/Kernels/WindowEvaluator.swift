@@ -14,7 +14,7 @@
 /// Every window row is one unit's alone, so results are the same at any thread count.
 struct WindowEvaluator: @unchecked Sendable {
   /// How an input reads the lanes of one window row.
-  enum Access: Equatable {
+  enum Access: Equatable, Sendable {
     /// `K1` runs of `2 * O` consecutive floats, `rowStride` apart.
     case image(rowStride: Int)
     /// `O` consecutive floats, each repeated twice; the row repeated `K1` times.
@@ -24,7 +24,7 @@ struct WindowEvaluator: @unchecked Sendable {
   }
 
   /// The window sizes and which kernel axes hold them.
-  struct Layout {
+  struct Layout: Sendable {
     /// Axes of size > 1 before the window axes, in kernel order.
     var outerAxes: [Int]
     var rowAxis: Int, positionAxis: Int, columnAxis: Int

@@ -23,25 +23,28 @@ enum Executor {
   /// Runs one kernel; returns the number of tiles it was cut into.
   @discardableResult
   static func execute(_ kernel: Kernel, buffers: [Buffer], pool: ThreadPool) -> Int {
-    if let spec = kernel.gemm { return GEMMKernel.run(kernel, spec, buffers: buffers, pool: pool) }
-    if let layout = WindowEvaluator.layout(of: kernel) {
+    switch kernel.route ?? KernelRoute(kernel) {
+    case .gemm:
+      return GEMMKernel.run(kernel, kernel.gemm!, buffers: buffers, pool: pool)
+    case .window(let layout):
       let window = WindowEvaluator(kernel: kernel, layout: layout, buffers: buffers)
       return KernelWorkspace.withWorkspace { workspace in
         runTiles(Tiler.tiles(units: window.unitCount, unitCost: window.unitCost), scratchFloats: window.scratchFloats,
                  workspace: workspace, pool: pool) { window.run(units: $0, scratch: $1) }
       }
-    }
-    let plan = IterationPlan(kernel)
-    return KernelWorkspace.withWorkspace { workspace in
-      if GatherEvaluator.applies(to: kernel, plan: plan) {
-        let gather = GatherEvaluator(kernel: kernel, buffers: buffers)
-        return runTiles(Tiler.tiles(units: gather.unitCount, unitCost: gather.unitCost), scratchFloats: gather.scratchFloats,
-                        workspace: workspace, pool: pool) { gather.run(units: $0, scratch: $1) }
+    case .gather(let layout):
+      let gather = GatherEvaluator(layout, kernel: kernel, buffers: buffers)
+      return KernelWorkspace.withWorkspace { workspace in
+        runTiles(Tiler.tiles(units: gather.unitCount, unitCost: gather.unitCost), scratchFloats: gather.scratchFloats,
+                 workspace: workspace, pool: pool) { gather.run(units: $0, scratch: $1) }
       }
-      let evaluator = ElementwiseEvaluator(kernel: kernel, plan: plan, buffers: buffers)
-      return runTiles(Tiler.tiles(units: evaluator.unitCount, unitCost: evaluator.unitCost),
-                      scratchFloats: Swift.max(1, evaluator.scratchFloats), workspace: workspace, pool: pool) {
-        evaluator.run(units: $0, scratch: $1)
+    case .rows(let layout):
+      let evaluator = ElementwiseEvaluator(kernel: kernel, layout: layout, buffers: buffers)
+      return KernelWorkspace.withWorkspace { workspace in
+        runTiles(Tiler.tiles(units: evaluator.unitCount, unitCost: evaluator.unitCost),
+                 scratchFloats: Swift.max(1, evaluator.scratchFloats), workspace: workspace, pool: pool) {
+          evaluator.run(units: $0, scratch: $1)
+        }
       }
     }
   }

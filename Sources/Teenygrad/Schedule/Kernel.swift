@@ -144,6 +144,8 @@ struct Kernel: Sendable {
   var inputs: [KernelInput]
   var expr: KernelExpr
   var gemm: GEMMSpec?
+  /// How the executor runs it, set once the schedule is final (nil: decided when it runs).
+  var route: KernelRoute?
 
   var outputShape: [Int] { shape.indices.map { reduceAxes.contains($0) ? 1 : shape[$0] } }
   /// The product of ``outputShape``, computed without building it (the executor asks for it on every run).

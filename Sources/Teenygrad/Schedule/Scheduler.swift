@@ -30,6 +30,7 @@ struct Scheduler {
     for b in bases { s.forced.insert(ObjectIdentifier(b)) }
     for b in bases { _ = s.materialize(b) }
     ScatterFusion.fuse(&s.schedule, kept: Set(bases.compactMap { s.bufferIndex[ObjectIdentifier($0)] }))
+    for i in s.schedule.kernels.indices { s.schedule.kernels[i].route = KernelRoute(s.schedule.kernels[i]) }
     return s.schedule
   }
 
