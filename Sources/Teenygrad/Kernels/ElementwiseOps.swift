@@ -70,6 +70,15 @@ enum ElementwiseOps {
     }
   }
 
+  /// `op` applied to two constants, exactly as a pass over lanes would compute it.
+  static func constant(_ op: BinaryOp, _ a: Float, _ b: Float) -> Float {
+    var lanes = V()
+    withUnsafeMutableBytes(of: &lanes) { raw in
+      binary(op, .constant(a), .constant(b), raw.baseAddress!.assumingMemoryBound(to: Float.self), V.scalarCount)
+    }
+    return lanes[0]
+  }
+
   /// A binary op on SIMD vectors; a type per op so each loop is specialized with the op inlined.
   private protocol LaneOp { static func apply(_ a: V, _ b: V) -> V }
   /// How a loop's result meets what `dst` held: replaced, or folded in by a ``LaneOp`` (old value first).

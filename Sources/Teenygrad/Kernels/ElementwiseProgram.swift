@@ -60,7 +60,7 @@ struct ElementwiseProgram: Sendable {
 
   init(_ expr: KernelExpr) {
     var memo: [KernelExpr: Int] = [:]
-    result = emit(expr, &memo)
+    result = emit(Self.folded(expr), &memo)
     allocateRegisters()
   }
 
@@ -130,6 +130,20 @@ struct ElementwiseProgram: Sendable {
     }
   }
 
+  /// `e` with every binary op of two constants replaced by its value, computed with the same SIMD op a pass
+  /// would run (an optimizer's `0.9 * 0` becomes `0`, which then costs its reader no register pass).
+  private static func folded(_ e: KernelExpr) -> KernelExpr {
+    switch e {
+    case .load, .const: return e
+    case .unary(let op, let a): return .unary(op, folded(a))
+    case .binary(let op, let a, let b):
+      let (fa, fb) = (folded(a), folded(b))
+      if case .const(let x) = fa, case .const(let y) = fb { return .const(ElementwiseOps.constant(op, x, y)) }
+      return .binary(op, fa, fb)
+    case .ternary(let op, let c, let a, let b): return .ternary(op, folded(c), folded(a), folded(b))
+    }
+  }
+
   private mutating func emit(_ e: KernelExpr, _ memo: inout [KernelExpr: Int]) -> Int {
     if let r = memo[e] { return r }
     let instruction: (Int) -> Instruction
@@ -139,9 +153,6 @@ struct ElementwiseProgram: Sendable {
     case .unary(let op, let a):
       let ra = emit(a, &memo)
       instruction = { .unary(op, src: ra, dst: $0) }
-    case .binary(let op, let a, let b) where a.isConstant && b.isConstant:
-      let ra = emit(a, &memo), rb = emit(b, &memo)
-      instruction = { .binary(op, lhs: ra, rhs: rb, dst: $0) }
     case .binary(let op, .const(let c), let b):
       let rb = emit(b, &memo)
       instruction = { .binaryConstant(op, src: rb, constant: c, constantFirst: true, dst: $0) }
@@ -161,8 +172,4 @@ struct ElementwiseProgram: Sendable {
     memo[e] = dst
     return dst
   }
-}
-
-private extension KernelExpr {
-  var isConstant: Bool { if case .const = self { true } else { false } }
 }
