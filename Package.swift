@@ -32,10 +32,11 @@ let package = Package(
     ),
     .systemLibrary(name: "CPrefetch"),
     .systemLibrary(name: "CVectorShuffle"),
+    .systemLibrary(name: "CVectorMath"),
     .systemLibrary(name: "CSHA256"),
     .target(
       name: "Teenygrad",
-      dependencies: ["CHwloc", "CZlib", "CPrefetch", "CVectorShuffle", "CSHA256"],
+      dependencies: ["CHwloc", "CZlib", "CPrefetch", "CVectorShuffle", "CVectorMath", "CSHA256"],
       swiftSettings: simdFlags
     ),
     .executableTarget(

@@ -1,3 +1,4 @@
+import CVectorMath
 import Foundation
 
 /// SIMD loops for each op over `n` lanes of registers (n rounded up to a multiple of 8; registers have room).
@@ -21,7 +22,8 @@ enum ElementwiseOps {
       for i in 0..<count { d.storeBytes(of: -s.loadUnaligned(fromByteOffset: i &* 32, as: V.self), toByteOffset: i &* 32, as: V.self) }
     case .sqrt:
       for i in 0..<count {
-        d.storeBytes(of: s.loadUnaligned(fromByteOffset: i &* 32, as: V.self).squareRoot(), toByteOffset: i &* 32, as: V.self)
+        d.storeBytes(of: teenygrad_f32x8_sqrt(s.loadUnaligned(fromByteOffset: i &* 32, as: V.self)), toByteOffset: i &* 32,
+                     as: V.self)
       }
     case .exp2:
       for i in 0..<count { d.storeBytes(of: VectorMath.exp2(s.loadUnaligned(fromByteOffset: i &* 32, as: V.self)), toByteOffset: i &* 32, as: V.self) }
