@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import Testing
 @testable import Teenygrad
 
@@ -81,5 +83,32 @@ struct ScheduleCacheTests {
     #expect(!owners.isEmpty)
     #expect(owners.allSatisfy { secondNodes.contains($0) && !firstNodes.contains($0) })
     #expect(first.toArray() == second.toArray())
+  }
+
+  @Test("threads realizing graphs of one structure at once share its schedule and kernel routes, each on its own memory")
+  func concurrentRealizesShareRoutes() {
+    // Elementwise rows, a gather (a short broadcast inner axis), a reduce and a GEMM, every thread building
+    // the same graph on its own inputs at the same time.
+    let (m, k, n) = (9, 10, 7)
+    let w = Self.values(k * n, seed: 10)
+    let wrong = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: 4) { thread in
+      for round in 0..<40 {
+        let a = Self.values(m * k, seed: 11 + thread * 100 + round), b = Self.values(m, seed: 12 + thread)
+        let ta = Tensor(a, shape: [m, k]), tb = Tensor(b, shape: [m, 1]), tw = Tensor(w, shape: [k, n])
+        let y = ((ta - tb) * 0.5).matmul(tw)
+        let got = (y * y + 1).sqrt().sum(axis: 1).toArray()
+        for i in 0..<m {
+          var expected: Double = 0
+          for j in 0..<n {
+            var s: Double = 0
+            for p in 0..<k { s += (Double(a[i * k + p]) - Double(b[i])) * 0.5 * Double(w[p * n + j]) }
+            expected += (s * s + 1).squareRoot()
+          }
+          if !(abs(Double(got[i]) - expected) <= 1e-4 * expected) { wrong.add(1, ordering: .relaxed) }
+        }
+      }
+    }
+    #expect(wrong.load(ordering: .relaxed) == 0)
   }
 }
