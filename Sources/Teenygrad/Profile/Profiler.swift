@@ -124,6 +124,10 @@ enum Profiler {
     if mode & traceBit != 0, let run { TraceLog.addRealization(run: run, start: start, end: end) }
   }
 
+  /// Whether kernel runs are recorded, traced or logged (``record(_:buffers:tiles:threads:start:end:)`` does
+  /// nothing otherwise); the executor asks before handing it a kernel.
+  static var isRecording: Bool { mode.load(ordering: .relaxed) != 0 || EnvironmentFlags.debug >= 1 }
+
   static func record(_ kernel: Kernel, buffers: [ScheduledBuffer], tiles: Int, threads: Int, start: UInt64, end: UInt64) {
     let mode = mode.load(ordering: .relaxed)
     let debug = EnvironmentFlags.debug

@@ -8,12 +8,16 @@ enum Executor {
     let pool = Runtime.pool
     // Each kernel is read where it lies: a copy would retain and release every array it holds.
     schedule.kernels.withUnsafeBufferPointer { kernels in
-      for i in kernels.indices where kernels[i].outputCount > 0 {
+      for i in kernels.indices {
+        let kernel = kernels.baseAddress! + i
+        guard kernel.pointee.outputCount > 0 else { continue }
         let start = DispatchTime.now().uptimeNanoseconds
-        let tiles = execute(kernels[i], buffers: buffers, pool: pool)
+        let tiles = execute(kernel.pointee, buffers: buffers, pool: pool)
         let end = DispatchTime.now().uptimeNanoseconds
-        Profiler.record(kernels[i], buffers: schedule.buffers, tiles: tiles, threads: pool.threadCount, start: start,
-                        end: end)
+        if Profiler.isRecording {
+          Profiler.record(kernel.pointee, buffers: schedule.buffers, tiles: tiles, threads: pool.threadCount,
+                          start: start, end: end)
+        }
       }
     }
     for (i, b) in schedule.buffers.enumerated() { b.owner?.setRealized(buffers[i]) }
@@ -23,7 +27,13 @@ enum Executor {
   /// Runs one kernel; returns the number of tiles it was cut into.
   @discardableResult
   static func execute(_ kernel: Kernel, buffers: [Buffer], pool: ThreadPool) -> Int {
-    switch kernel.route ?? KernelRoute(kernel) {
+    // Not `kernel.route ?? KernelRoute(kernel)`: the autoclosure would capture a copy of the whole kernel.
+    if let route = kernel.route { return execute(kernel, route: route, buffers: buffers, pool: pool) }
+    return execute(kernel, route: KernelRoute(kernel), buffers: buffers, pool: pool)
+  }
+
+  private static func execute(_ kernel: Kernel, route: KernelRoute, buffers: [Buffer], pool: ThreadPool) -> Int {
+    switch route {
     case .gemm:
       return GEMMKernel.run(kernel, kernel.gemm!, buffers: buffers, pool: pool)
     case .window(let layout):

@@ -4,7 +4,7 @@
 /// A training step runs the same few dozen kernels every step, most of them small (an optimizer update of
 /// a 16x8x3x3 weight, a loss over 128x10). Working out their iteration plan and evaluator on every run cost
 /// more than computing them: about 3 us of a 3.4 us kernel of 1152 floats.
-enum KernelRoute: Sendable {
+indirect enum KernelRoute: Sendable {
   /// A matrix product (``Kernel/gemm``).
   case gemm
   /// A pooling layer's window kernel (``WindowEvaluator``).
