@@ -55,10 +55,10 @@ func f32_gemm_6x16_avx2(
 /// with `tiles` and `tileStrides` as in
 /// ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:tiles:tileStrides:)``.
 ///
-/// One loop for every A layout and B step, with nothing left to decide per tile but the write-back of an
-/// edge: at a K of 10 the general tile's setup and its spilled strides cost about a twentieth of each
-/// tile (128x10x400 on one thread, medians of interleaved runs). A's rows 0-2 hang off one pointer and rows
-/// 3-5 off another, each at 0, 1 or 2 row strides. The same arithmetic in the same order as the general tile.
+/// One loop for every A layout (packed or in place, ``F32Tile6x16/stridedStep(_:_:_:rowBytes:)``) and B step,
+/// with nothing left to decide per tile but the write-back of an edge: at a K of 10 the general tile's setup
+/// and its spilled strides cost about a twentieth of each tile (128x10x400 on one thread, medians of
+/// interleaved runs). The same arithmetic in the same order as the general tile.
 @inline(never)
 private func f32_gemm_6x16_shallowTiles(
   depth: Int, a: UnsafeRawPointer, aRowBytes: Int, aStepBytes: Int, b: UnsafeRawPointer, bStepBytes: Int,
@@ -70,18 +70,12 @@ private func f32_gemm_6x16_shallowTiles(
     var t = F32Tile6x16()
     var pa = tileA, pa3 = tileA + 3 &* aRowBytes, pb = tileB
     for _ in 0..<depth {
-      t.step(pb, pa.load(as: Float.self), pa.load(fromByteOffset: aRowBytes, as: Float.self),
-             pa.load(fromByteOffset: 2 &* aRowBytes, as: Float.self), pa3.load(as: Float.self),
-             pa3.load(fromByteOffset: aRowBytes, as: Float.self), pa3.load(fromByteOffset: 2 &* aRowBytes, as: Float.self))
+      t.stridedStep(pb, pa, pa3, rowBytes: aRowBytes)
       pa += aStepBytes
       pa3 += aStepBytes
       pb += bStepBytes
     }
-    if rows == F32GEMMTile.rows {
-      t.store(to: tileC, ldc: ldc, accumulate: accumulate)
-    } else {
-      t.storeEdge(to: tileC, ldc: ldc, rows: rows, cols: F32GEMMTile.cols, accumulate: accumulate)
-    }
+    t.write(to: tileC, ldc: ldc, rows: rows, cols: F32GEMMTile.cols, accumulate: accumulate)
     tileA += tileStrides.a &* 4
     tileB += tileStrides.b &* 4
     tileC += tileStrides.c
@@ -126,9 +120,28 @@ private struct F32Tile6x16 {
     c51 = c51.addingProduct(av, b1)
   }
 
+  /// One k step of an A read in place: rows 0-2 hang off `pa` and rows 3-5 off `pa3`, each at 0, 1 or 2 row
+  /// strides.
+  @inline(__always)
+  mutating func stridedStep(_ b: UnsafeRawPointer, _ pa: UnsafeRawPointer, _ pa3: UnsafeRawPointer, rowBytes: Int) {
+    step(b, pa.load(as: Float.self), pa.load(fromByteOffset: rowBytes, as: Float.self),
+         pa.load(fromByteOffset: 2 &* rowBytes, as: Float.self), pa3.load(as: Float.self),
+         pa3.load(fromByteOffset: rowBytes, as: Float.self), pa3.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
+  }
+
+  /// Writes (or adds) the first `rows` rows and `cols` columns to C, whose rows are `ldc` apart.
+  @inline(__always)
+  func write(to c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool) {
+    if rows == F32GEMMTile.rows && cols == F32GEMMTile.cols {
+      store(to: c, ldc: ldc, accumulate: accumulate)
+    } else {
+      storeEdge(to: c, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
+    }
+  }
+
   /// Writes (or adds) all six rows to C, whose rows are `ldc` apart.
   @inline(__always)
-  func store(to c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+  private func store(to c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
     f32StoreRow16(c00, c01, to: c, accumulate: accumulate)
     f32StoreRow16(c10, c11, to: c + ldc, accumulate: accumulate)
     f32StoreRow16(c20, c21, to: c + 2 &* ldc, accumulate: accumulate)
@@ -140,7 +153,7 @@ private struct F32Tile6x16 {
   /// Writes (or adds) the first `rows` rows and `cols` columns to C: the rest was computed on zero padding and
   /// is dropped. Row by row, spelled out: a loop over the accumulators would first spill them all to memory.
   @inline(__always)
-  func storeEdge(to c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool) {
+  private func storeEdge(to c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool) {
     f32StoreRowPartial(c00, c01, to: c, cols: cols, accumulate: accumulate)
     if rows > 1 { f32StoreRowPartial(c10, c11, to: c + ldc, cols: cols, accumulate: accumulate) }
     if rows > 2 { f32StoreRowPartial(c20, c21, to: c + 2 &* ldc, cols: cols, accumulate: accumulate) }
@@ -213,26 +226,20 @@ private func f32_gemm_6x16_tile(
       }
     }
   } else {
-    // Rows 0-2 hang off `pa`, rows 3-5 off `pa3`, each at 0, 1 or 2 row strides.
+    // A read in place (``F32Tile6x16/stridedStep(_:_:_:rowBytes:)``).
     let rowBytes = aRowStride &* 4
     let stepBytes = aStep &* 4
     var pa = a
     var pa3 = pa + 3 &* rowBytes
     while remaining > 0 {
-      t.step(pb, pa.load(as: Float.self), pa.load(fromByteOffset: rowBytes, as: Float.self),
-             pa.load(fromByteOffset: 2 &* rowBytes, as: Float.self), pa3.load(as: Float.self),
-             pa3.load(fromByteOffset: rowBytes, as: Float.self), pa3.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
+      t.stridedStep(pb, pa, pa3, rowBytes: rowBytes)
       pb += bStepBytes
       pa += stepBytes
       pa3 += stepBytes
       remaining &-= 1
     }
   }
-  if rows == 6 && cols == 16 {
-    t.store(to: c, ldc: ldc, accumulate: accumulate)
-  } else {
-    t.storeEdge(to: c, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
-  }
+  t.write(to: c, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
 }
 
 /// Writes (or adds) 16 lanes to `dst`.
