@@ -14,7 +14,9 @@ Each figure is the median of --repeat samples (at least 5); a sample repeats a f
 GEMMs run --rounds times on both sides in turn: the table gives the median over rounds of each side, their
 ratio, and the median of the per-round ratios ("paired"), which a slow minute on a shared machine moves least.
 
-Shapes: square SGEMMs 256..2048; the MNIST linear layers at batch 128 and their backward products; the
+Shapes: square SGEMMs 256..2048; the MNIST linear layers at batch 128 and their backward products (a layer
+with I inputs and O outputs: forward X @ W^T M=B, K=I, N=O; weights dW = dY^T @ X M=O, K=B, N=I, the
+orientation autograd builds; input dX = dY @ W M=B, K=O, N=I); the
 im2col products of teenygrad's TinyConvNet (conv 1->8 3x3 on 28x28, conv 8->16 3x3 on the pooled 13x13)
 and of the Keras convnet (conv 1->32 3x3 on 28x28, 32->64 3x3 on 13x13) at batch 128. A stride-1 unpadded
 conv with C inputs, O outputs, k x k kernel on H x W gives P = B*(H-k+1)*(W-k+1) output pixels and
@@ -54,7 +56,7 @@ def conv_products(name, c, o, k, h, w):
 
 
 def linear_products(name, i, o):
-    return [(f"{name} fwd", BATCH, i, o), (f"{name} dW", i, BATCH, o), (f"{name} dX", BATCH, o, i)]
+    return [(f"{name} fwd", BATCH, i, o), (f"{name} dW", o, BATCH, i), (f"{name} dX", BATCH, o, i)]
 
 
 SQUARE = [(f"square {n}", n, n, n) for n in (256, 512, 1024, 2048)]

@@ -34,6 +34,13 @@ func f32_gemm_6x16_avx2(
   b: UnsafePointer<Float>, bStep: Int = F32GEMMTile.cols, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
   cols: Int, accumulate: Bool, tiles: Int = 1, tileStrides: (a: Int, b: Int, c: Int) = (0, 0, 0)
 ) {
+  if rows <= F32Tile4x16.rows {
+    f32_gemm_4x16_tiles(
+      depth: depth, a: UnsafeRawPointer(a), aRowBytes: aRowStride &* 4, aStepBytes: aStep &* 4, b: UnsafeRawPointer(b),
+      bStepBytes: bStep &* 4, c: c, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate, tiles: tiles,
+      tileStrides: tileStrides)
+    return
+  }
   if cols == F32GEMMTile.cols && depth < F32GEMMTile.prefetchCMinDepth {
     f32_gemm_6x16_shallowTiles(
       depth: depth, a: UnsafeRawPointer(a), aRowBytes: aRowStride &* 4, aStepBytes: aStep &* 4, b: UnsafeRawPointer(b),
@@ -79,6 +86,73 @@ private func f32_gemm_6x16_shallowTiles(
     tileA += tileStrides.a &* 4
     tileB += tileStrides.b &* 4
     tileC += tileStrides.c
+  }
+}
+
+/// Tiles of at most four rows (a last partial panel: a C of 10, 16 or 64 rows), with every argument as in
+/// ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:tiles:tileStrides:)``.
+/// Rows 4 and 5 of such a panel are zero padding whose products the six-row loop computes and drops; this loop
+/// computes rows 0-3 only, with eight accumulators, the same arithmetic in the same order for each row kept.
+/// A B read in place with a long K is asked for ahead, as in the six-row loop.
+@inline(never)
+private func f32_gemm_4x16_tiles(
+  depth: Int, a: UnsafeRawPointer, aRowBytes: Int, aStepBytes: Int, b: UnsafeRawPointer, bStepBytes: Int,
+  c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool, tiles: Int,
+  tileStrides: (a: Int, b: Int, c: Int)
+) {
+  let prefetchesB = bStepBytes != F32GEMMTile.cols &* 4 && depth > F32GEMMTile.inPlaceBPrefetchSteps
+  let ahead = bStepBytes &* F32GEMMTile.inPlaceBPrefetchSteps
+  var tileA = a, tileB = b, tileC = c
+  for _ in 0..<tiles {
+    var t = F32Tile4x16()
+    var pa = tileA, pb = tileB
+    for _ in 0..<depth {
+      if prefetchesB { teenygrad_prefetch_16_floats_for_read((pb + ahead).assumingMemoryBound(to: Float.self)) }
+      t.step(pb, pa, rowBytes: aRowBytes)
+      pa += aStepBytes
+      pb += bStepBytes
+    }
+    t.write(to: tileC, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
+    tileA += tileStrides.a &* 4
+    tileB += tileStrides.b &* 4
+    tileC += tileStrides.c
+  }
+}
+
+/// The eight accumulators of rows 0-3 of a tile, for ``f32_gemm_4x16_tiles(depth:a:aRowBytes:aStepBytes:b:bStepBytes:c:ldc:rows:cols:accumulate:tiles:tileStrides:)``.
+private struct F32Tile4x16 {
+  static let rows = 4
+  var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
+  var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+  var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
+  var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+
+  /// One k step: the 16 B floats at `b` times A's rows 0-3, `rowBytes` apart from `a`.
+  @inline(__always)
+  mutating func step(_ b: UnsafeRawPointer, _ a: UnsafeRawPointer, rowBytes: Int) {
+    let b0 = b.loadUnaligned(as: SIMD8<Float>.self)
+    let b1 = b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+    var av = SIMD8<Float>(repeating: a.load(as: Float.self))
+    c00 = c00.addingProduct(av, b0)
+    c01 = c01.addingProduct(av, b1)
+    av = SIMD8<Float>(repeating: a.load(fromByteOffset: rowBytes, as: Float.self))
+    c10 = c10.addingProduct(av, b0)
+    c11 = c11.addingProduct(av, b1)
+    av = SIMD8<Float>(repeating: a.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
+    c20 = c20.addingProduct(av, b0)
+    c21 = c21.addingProduct(av, b1)
+    av = SIMD8<Float>(repeating: a.load(fromByteOffset: 3 &* rowBytes, as: Float.self))
+    c30 = c30.addingProduct(av, b0)
+    c31 = c31.addingProduct(av, b1)
+  }
+
+  /// Writes (or adds) the first `rows` (at most four) rows and `cols` columns to C, whose rows are `ldc` apart.
+  @inline(__always)
+  func write(to c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool) {
+    f32StoreRowPartial(c00, c01, to: c, cols: cols, accumulate: accumulate)
+    if rows > 1 { f32StoreRowPartial(c10, c11, to: c + ldc, cols: cols, accumulate: accumulate) }
+    if rows > 2 { f32StoreRowPartial(c20, c21, to: c + 2 &* ldc, cols: cols, accumulate: accumulate) }
+    if rows > 3 { f32StoreRowPartial(c30, c31, to: c + 3 &* ldc, cols: cols, accumulate: accumulate) }
   }
 }
 
