@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Teenygrad
 
@@ -83,6 +84,28 @@ import Testing
     #expect(x.grad == nil)
     struct Failure: Error {}
     #expect(throws: Failure.self) { try Tensor.withNoGrad { throw Failure() } }
+  }
+
+  @Test func noGradScopeBelongsToItsThread() {
+    // Another thread holds a no-grad scope open while this one records and differentiates a graph.
+    let inside = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), left = DispatchSemaphore(value: 0)
+    let holder = Thread {
+      Tensor.withNoGrad {
+        inside.signal()
+        release.wait()
+      }
+      left.signal()
+    }
+    holder.start()
+    inside.wait()
+    let x = Tensor([1, 2, 3] as [Float], requiresGrad: true)
+    (x * x).sum().backward()
+    release.signal()
+    left.wait()
+    expectClose(x.grad?.toArray() ?? [], [2, 4, 6] as [Float])
+    let y = Tensor([1, 2] as [Float], requiresGrad: true)
+    #expect(Tensor.withNoGrad { y * y }.context == nil)
+    #expect((y * y).context != nil)
   }
 
   @Test func trainingScopeRestoresTheFlag() {

@@ -31,7 +31,10 @@ public final class Tensor {
   // MARK: global modes
 
   private static let trainingFlag = Atomic<Bool>(false)
-  private static let noGradFlag = Atomic<Bool>(false)
+  /// Whether the calling thread (or task) is inside ``withNoGrad(_:)``. Scoped to it, as PyTorch's grad mode
+  /// is per thread: one thread's evaluation pass never stops another from recording gradients, and scopes
+  /// on two threads cannot restore each other's flag.
+  @TaskLocal private static var noGradScope = false
 
   /// Whether layers run in training mode (dropout active, batch norm uses batch statistics).
   public static var training: Bool {
@@ -39,13 +42,12 @@ public final class Tensor {
     set { trainingFlag.store(newValue, ordering: .relaxed) }
   }
 
-  static var isNoGrad: Bool { noGradFlag.load(ordering: .relaxed) }
+  static var isNoGrad: Bool { noGradScope }
 
-  /// Runs `body` without recording the autograd graph (teenygrad's `Tensor.no_grad = True`).
+  /// Runs `body` without recording the autograd graph (teenygrad's `Tensor.no_grad = True`), on the calling
+  /// thread only.
   public static func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
-    let previous = noGradFlag.exchange(true, ordering: .relaxed)
-    defer { noGradFlag.store(previous, ordering: .relaxed) }
-    return try body()
+    try $noGradScope.withValue(true) { try body() }
   }
 
   /// Runs `body` with ``training`` set to `enabled` (teenygrad's `Tensor.train()` context).
