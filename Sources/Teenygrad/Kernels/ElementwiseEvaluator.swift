@@ -7,9 +7,9 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   let plan: IterationPlan
   let program: ElementwiseProgram
   let reduceOp: ReduceOp?
-  let inputs: [(base: UnsafeRawPointer, dtype: DType)]
+  private(set) var inputs: [(base: UnsafeRawPointer, dtype: DType)]
   let indexers: [GeneralIndexer?]
-  let output: UnsafeMutableRawPointer
+  private(set) var output: UnsafeMutableRawPointer
   let outputDType: DType
 
   let rank: Int
@@ -20,7 +20,7 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   let outerRows: Int
   let reduceCombos: Int
   let blocksPerRow: Int
-  let chunk = ElementwiseProgram.chunk
+  var chunk: Int { ElementwiseProgram.chunk }
   /// Output columns of one unit when the innermost dim is an output dim: a register chunk, or wider for a
   /// direct strided reduce, whose input rows then stream in longer runs.
   let blockWidth: Int
@@ -37,75 +37,51 @@ struct ElementwiseEvaluator: @unchecked Sendable {
   private let outerStrides: [Int]
   private let outerMasks: [Range<Int>]
 
-  /// Everything about the evaluator that the kernel alone decides: the plan, the program and the flat
-  /// access tables. Made once when the kernel is scheduled (``KernelRoute``); each run only binds memory.
-  final class Layout: @unchecked Sendable {
-    let plan: IterationPlan
-    let program: ElementwiseProgram
-    let indexers: [GeneralIndexer?]
-    let rank: Int, innerLen: Int, innerIsReduce: Bool, outerOutCount: Int, outerRows: Int, reduceCombos: Int
-    let blocksPerRow: Int, blockWidth: Int
-    /// The input a direct reduce reads and the stride of its reduced rows (``DirectReduce``).
-    let directReduce: (input: Int, rowStride: Int)?
-    let isStrided: [Bool], accessOffsets: [Int], innerStrides: [Int], innerMasks: [Range<Int>?]
-    let outerStrides: [Int], outerMasks: [Range<Int>]
-
-    init(kernel: Kernel, plan: IterationPlan) {
-      self.plan = plan
-      program = ElementwiseProgram.compiled(kernel.expr)
-      indexers = kernel.inputs.map { $0.st.isSingleView ? nil : GeneralIndexer($0.st) }
-      rank = plan.shape.count
-      innerLen = plan.shape[rank - 1]
-      innerIsReduce = plan.reduce[rank - 1]
-      outerOutCount = plan.reduce.dropLast().filter { !$0 }.count
-      outerRows = plan.shape[0..<outerOutCount].reduce(1, *)
-      reduceCombos = plan.shape[outerOutCount..<(rank - 1)].reduce(1, *)
-      let direct = DirectReduce.shape(program: program, reduceOp: kernel.reduceOp, plan: plan,
-                                      inputDTypes: kernel.inputs.map(\.dtype), outerOutCount: outerOutCount)
-      directReduce = direct
-      blockWidth = direct == nil ? ElementwiseProgram.chunk : DirectReduce.stridedBlockWidth
-      let outerDims = rank - 1
-      var strided: [Bool] = [], offsets: [Int] = [], inner: [Int] = [], innerMask: [Range<Int>?] = []
-      var outer: [Int] = [], outerMask: [Range<Int>] = []
-      let everywhere = Int.min..<Int.max
-      for access in plan.access {
-        // An input read through several views gets zeros here; the hot loops never read them.
-        var (single, offset, mask): (Bool, Int, [Range<Int>]?) = (false, 0, nil)
-        var strides = [Int](repeating: 0, count: rank)
-        if case .strided(let o, let s, let m) = access { (single, offset, strides, mask) = (true, o, s, m) }
-        strided.append(single)
-        offsets.append(offset)
-        inner.append(strides[outerDims])
-        innerMask.append(mask?[outerDims])
-        outer += strides.prefix(outerDims)
-        outerMask += mask.map { Array($0.prefix(outerDims)) } ?? Array(repeating: everywhere, count: outerDims)
-      }
-      (isStrided, accessOffsets, innerStrides, innerMasks, outerStrides, outerMasks) = (strided, offsets, inner,
-                                                                                      innerMask, outer, outerMask)
-      blocksPerRow = innerIsReduce ? 1 : (innerLen + blockWidth - 1) / blockWidth
+  /// The evaluator of `kernel` over `plan` with no memory bound (its inputs and output point nowhere): what the
+  /// kernel alone decides, made once when the kernel is scheduled (``KernelRoute``).
+  init(layout kernel: Kernel, plan: IterationPlan) {
+    self.plan = plan
+    program = ElementwiseProgram.compiled(kernel.expr)
+    reduceOp = kernel.reduceOp
+    inputs = kernel.inputs.map { (UnsafeRawPointer(UnboundMemory.pointer), $0.dtype) }
+    indexers = kernel.inputs.map { $0.st.isSingleView ? nil : GeneralIndexer($0.st) }
+    output = UnboundMemory.pointer
+    outputDType = kernel.outputDType
+    rank = plan.shape.count
+    innerLen = plan.shape[rank - 1]
+    innerIsReduce = plan.reduce[rank - 1]
+    outerOutCount = plan.reduce.dropLast().filter { !$0 }.count
+    outerRows = plan.shape[0..<outerOutCount].reduce(1, *)
+    reduceCombos = plan.shape[outerOutCount..<(rank - 1)].reduce(1, *)
+    directReduce = DirectReduce(program: program, reduceOp: reduceOp, plan: plan,
+                                inputDTypes: kernel.inputs.map(\.dtype), outerOutCount: outerOutCount)
+    blockWidth = directReduce == nil ? ElementwiseProgram.chunk : DirectReduce.stridedBlockWidth
+    let outerDims = rank - 1
+    var strided: [Bool] = [], offsets: [Int] = [], inner: [Int] = [], innerMask: [Range<Int>?] = []
+    var outer: [Int] = [], outerMask: [Range<Int>] = []
+    let everywhere = Int.min..<Int.max
+    for access in plan.access {
+      // An input read through several views gets zeros here; the hot loops never read them.
+      var (single, offset, mask): (Bool, Int, [Range<Int>]?) = (false, 0, nil)
+      var strides = [Int](repeating: 0, count: rank)
+      if case .strided(let o, let s, let m) = access { (single, offset, strides, mask) = (true, o, s, m) }
+      strided.append(single)
+      offsets.append(offset)
+      inner.append(strides[outerDims])
+      innerMask.append(mask?[outerDims])
+      outer += strides.prefix(outerDims)
+      outerMask += mask.map { Array($0.prefix(outerDims)) } ?? Array(repeating: everywhere, count: outerDims)
     }
+    (isStrided, accessOffsets, innerStrides, innerMasks, outerStrides, outerMasks) = (strided, offsets, inner, innerMask,
+                                                                                    outer, outerMask)
+    blocksPerRow = innerIsReduce ? 1 : (innerLen + blockWidth - 1) / blockWidth
   }
 
-  /// The evaluator of `kernel`, laid out by `layout`, over `buffers`.
-  init(kernel: Kernel, layout: Layout, buffers: [Buffer]) {
-    plan = layout.plan
-    program = layout.program
-    reduceOp = kernel.reduceOp
-    let inputs = kernel.inputs.map { (base: UnsafeRawPointer(buffers[$0.buffer].raw), dtype: $0.dtype) }
-    self.inputs = inputs
-    indexers = layout.indexers
+  /// The evaluator `layout` (made by ``init(layout:plan:)`` for `kernel`) over `buffers`.
+  init(_ layout: ElementwiseEvaluator, kernel: Kernel, buffers: [Buffer]) {
+    self = layout
+    inputs = kernel.inputs.map { (UnsafeRawPointer(buffers[$0.buffer].raw), $0.dtype) }
     output = buffers[kernel.output].raw
-    outputDType = kernel.outputDType
-    (rank, innerLen, innerIsReduce) = (layout.rank, layout.innerLen, layout.innerIsReduce)
-    (outerOutCount, outerRows, reduceCombos) = (layout.outerOutCount, layout.outerRows, layout.reduceCombos)
-    directReduce = layout.directReduce.map { direct in
-      DirectReduce(input: direct.input, base: inputs[direct.input].base.assumingMemoryBound(to: Float.self),
-                   rowStride: direct.rowStride)
-    }
-    (blockWidth, blocksPerRow) = (layout.blockWidth, layout.blocksPerRow)
-    (isStrided, accessOffsets, innerStrides, innerMasks) = (layout.isStrided, layout.accessOffsets, layout.innerStrides,
-                                                            layout.innerMasks)
-    (outerStrides, outerMasks) = (layout.outerStrides, layout.outerMasks)
   }
 
   var unitCount: Int { outerRows * blocksPerRow }
@@ -146,7 +122,7 @@ struct ElementwiseEvaluator: @unchecked Sendable {
         for combo in 0..<(innerIsReduce ? reduceCombos : 1) {
           unravel(combo, into: &idx, dims: outerOutCount..<(rank - 1))
           computeRowOffsets(idx, &rowOffsets, &rowValid)
-          let src = direct.base + rowOffsets[direct.input] + j0
+          let src = inputs[direct.input].base.assumingMemoryBound(to: Float.self) + rowOffsets[direct.input] + j0
           switch (innerIsReduce, reduceOp == .max) {
           case (true, true): maxAcc = ReduceChunk.combineMax(maxAcc, f32_reduce_max_avx2(src, count: innerLen))
           case (true, false): scalarAcc += Double(f32_reduce_sum_avx2(src, count: innerLen))

@@ -86,7 +86,7 @@ struct GatherEvaluator: @unchecked Sendable {
         let outer = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, 3 * outerRank))
         let reduce = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, 3 * redAxes.count))
         owned += [UnsafeMutableRawPointer(outer), UnsafeMutableRawPointer(reduce)]
-        var plan = InputPlan(base: BoundPlans.unbound, dtype: input.dtype, offset: 0,
+        var plan = InputPlan(base: UnboundMemory.pointer, dtype: input.dtype, offset: 0,
                              outer: outer, reduce: reduce, masked: false, table: nil, laneMask: nil,
                              allPadded: false, rowContiguous: false, rowLoad: .gather)
         guard input.st.isSingleView else {
@@ -141,7 +141,7 @@ struct GatherEvaluator: @unchecked Sendable {
     program = ElementwiseProgram.compiled(kernel.expr)
     reduceOp = kernel.reduceOp
     inputCount = kernel.inputs.count
-    output = BoundPlans.unboundOutput
+    output = UnboundMemory.pointer
     outputDType = kernel.outputDType
     kernelRank = kernel.shape.count
     let axes = kernel.shape.indices.filter { !kernel.reduceAxes.contains($0) && kernel.shape[$0] != 1 }
@@ -169,10 +169,6 @@ struct GatherEvaluator: @unchecked Sendable {
   /// A copy of the input plans with this run's memory, owned for the evaluator's lifetime: the layout's
   /// plans are shared by every run of the kernel, possibly on several threads at once, and never written.
   final class BoundPlans: @unchecked Sendable {
-    /// The base of a plan no run has bound (never dereferenced).
-    static var unbound: UnsafeRawPointer { UnsafeRawPointer(unboundOutput) }
-    /// The output of an evaluator no run has bound (never dereferenced).
-    static var unboundOutput: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: MemoryLayout<Float>.alignment)! }
     let plans: UnsafeMutablePointer<InputPlan>
 
     init(_ template: UnsafeMutablePointer<InputPlan>, count: Int, bases: [UnsafeRawPointer]) {

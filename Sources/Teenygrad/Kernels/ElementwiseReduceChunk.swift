@@ -31,14 +31,13 @@ struct DirectReduce {
   static let stridedBlockWidth = 2_048
   /// The kernel input that holds the values.
   let input: Int
-  let base: UnsafePointer<Float>
   /// Elements between consecutive rows of the one reduced dim, when the innermost dim is an output dim.
   let rowStride: Int
 
-  /// The input and row stride of the direct reduce of a kernel with this program and plan, or nil where its
-  /// reduced values are not one float32 input read in place.
-  static func shape(program: ElementwiseProgram, reduceOp: ReduceOp?, plan: IterationPlan, inputDTypes: [DType],
-                    outerOutCount: Int) -> (input: Int, rowStride: Int)? {
+  /// The direct reduce of a kernel with this program and plan, or nil where its reduced values are not one
+  /// float32 input read in place.
+  init?(program: ElementwiseProgram, reduceOp: ReduceOp?, plan: IterationPlan, inputDTypes: [DType],
+        outerOutCount: Int) {
     guard reduceOp != nil, program.instructions.count == 1,
           case .load(let input, _) = program.instructions[0], inputDTypes[input] == .float32,
           case .strided(_, let strides, nil) = plan.access[input] else { return nil }
@@ -47,8 +46,10 @@ struct DirectReduce {
     let reducedOuterDims = rank - 1 - outerOutCount
     if !plan.reduce[rank - 1] {
       guard reducedOuterDims <= 1 else { return nil }
-      return (input, reducedOuterDims == 1 ? strides[rank - 2] : 0)
+      rowStride = reducedOuterDims == 1 ? strides[rank - 2] : 0
+    } else {
+      rowStride = 0
     }
-    return (input, 0)
+    self.input = input
   }
 }

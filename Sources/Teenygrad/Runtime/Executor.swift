@@ -49,7 +49,7 @@ enum Executor {
                  workspace: workspace, pool: pool) { gather.run(units: $0, scratch: $1) }
       }
     case .rows(let layout):
-      let evaluator = ElementwiseEvaluator(kernel: kernel, layout: layout, buffers: buffers)
+      let evaluator = ElementwiseEvaluator(layout, kernel: kernel, buffers: buffers)
       return KernelWorkspace.withWorkspace { workspace in
         runTiles(Tiler.tiles(units: evaluator.unitCount, unitCost: evaluator.unitCost),
                  scratchFloats: Swift.max(1, evaluator.scratchFloats), workspace: workspace, pool: pool) {

@@ -11,8 +11,8 @@ indirect enum KernelRoute: Sendable {
   case window(WindowEvaluator.Layout)
   /// Chunks of lanes gathered through block tables (``GatherEvaluator``, a layout bound to no memory).
   case gather(GatherEvaluator)
-  /// Rows of the iteration plan (``ElementwiseEvaluator``).
-  case rows(ElementwiseEvaluator.Layout)
+  /// Rows of the iteration plan (``ElementwiseEvaluator``, a layout bound to no memory).
+  case rows(ElementwiseEvaluator)
 
   /// The route that runs `kernel`.
   init(_ kernel: Kernel) {
@@ -23,7 +23,13 @@ indirect enum KernelRoute: Sendable {
     } else {
       let plan = IterationPlan(kernel)
       self = GatherEvaluator.applies(to: kernel, plan: plan)
-        ? .gather(GatherEvaluator(layout: kernel)) : .rows(ElementwiseEvaluator.Layout(kernel: kernel, plan: plan))
+        ? .gather(GatherEvaluator(layout: kernel)) : .rows(ElementwiseEvaluator(layout: kernel, plan: plan))
     }
   }
+}
+
+/// The memory of an evaluator layout that no run has bound yet: never dereferenced, since a run binds its
+/// own buffers first.
+enum UnboundMemory {
+  static var pointer: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: MemoryLayout<Float>.alignment)! }
 }
