@@ -27,12 +27,7 @@ enum Executor {
   /// Runs one kernel; returns the number of tiles it was cut into.
   @discardableResult
   static func execute(_ kernel: Kernel, buffers: [Buffer], pool: ThreadPool) -> Int {
-    // Not `kernel.route ?? KernelRoute(kernel)`: the autoclosure would capture a copy of the whole kernel.
-    if let route = kernel.route { return execute(kernel, route: route, buffers: buffers, pool: pool) }
-    return execute(kernel, route: KernelRoute(kernel), buffers: buffers, pool: pool)
-  }
-
-  private static func execute(_ kernel: Kernel, route: KernelRoute, buffers: [Buffer], pool: ThreadPool) -> Int {
+    guard let route = kernel.route else { preconditionFailure("\(kernel.name) has no route: it was not scheduled") }
     switch route {
     case .gemm:
       return GEMMKernel.run(kernel, kernel.gemm!, buffers: buffers, pool: pool)

@@ -144,7 +144,7 @@ struct Kernel: Sendable {
   var inputs: [KernelInput]
   var expr: KernelExpr
   var gemm: GEMMSpec?
-  /// How the executor runs it, set once the schedule is final (nil: decided when it runs).
+  /// How the executor runs it, set by the scheduler once the schedule is final.
   var route: KernelRoute?
 
   var outputShape: [Int] { shape.indices.map { reduceAxes.contains($0) ? 1 : shape[$0] } }
