@@ -129,6 +129,36 @@ import Testing
     expectClose(b.grad?.toArray() ?? [], [2, 2, 2] as [Float])
   }
 
+  /// A 2-d matmul is built in one step (`MatmulFn`); its value and gradients must be those of the
+  /// reshape, transpose, broadcast multiply and sum it stands for, bit for bit, whatever views its inputs are.
+  @Test func matrixProductIsTheBroadcastSumItStandsFor() {
+    func values(_ count: Int, _ seed: Int) -> [Float] { (0..<count).map { Float(($0 * 37 + seed) % 23) / 7 - 1.5 } }
+    func viaSum(_ x: Tensor, _ w: Tensor) -> Tensor {
+      let (m, k, n) = (x.shape[0], x.shape[1], w.shape[1])
+      return (x.reshape([m, 1, k]) * w.reshape([1, k, n]).transpose(-1, -2)).sum(axis: -1)
+    }
+    // Plain, transposed (permuted strides), padded (masked) and shared inputs.
+    let cases: [(Tensor, Tensor) -> (Tensor, Tensor)] = [
+      { a, b in (a, b) },
+      { a, b in (b.transpose(), a.transpose()) },
+      { a, b in (a.pad([(1, 0), (0, 0)]), b) },
+      { a, _ in (a.reshape([5, 7]).shrink([(0, 5), (0, 5)]), a.reshape([7, 5]).shrink([(0, 5), (0, 5)])) },
+    ]
+    for (index, makeInputs) in cases.enumerated() {
+      var results: [[[Float]]] = []
+      for useMatmul in [true, false] {
+        let a = Tensor(values(35, index), shape: [5, 7], requiresGrad: true)
+        let b = Tensor(values(21, index + 5), shape: [7, 3], requiresGrad: true)
+        let (x, w) = makeInputs(a, b)
+        let y = useMatmul ? x.matmul(w) : viaSum(x, w)
+        (y * y).sum().backward()
+        results.append([y.toArray(), a.grad?.toArray() ?? [], b.grad?.toArray() ?? []])
+      }
+      #expect(results[0] == results[1], "case \(index)")
+      #expect(!results[0][1].isEmpty, "case \(index): no gradient reached the left input")
+    }
+  }
+
   @Test func realizeAssignItem() {
     let a = Tensor([1, 2, 3] as [Float])
     let lazy = a * 2

@@ -124,6 +124,14 @@ final class LazyBuffer {
     return LazyBuffer(dtype: dtype, st: newST, base: base, op: .buffer, srcs: [], realized: nil)
   }
 
+  /// This buffer's one unmasked view with its axes rearranged: `shape` and `strides` (in elements) from the
+  /// same offset, as a permute, a reshape that adds size-1 axes and an expand would give it in one step.
+  /// Nil when the buffer has a mask or more than one view.
+  func restrided(_ shape: [Int], _ strides: [Int]) -> LazyBuffer? {
+    guard st.isSingleView, st.last.mask == nil else { return nil }
+    return view(ShapeTracker(View(shape: shape, strides: strides, offset: st.last.offset)))
+  }
+
   func reshape(_ newShape: [Int]) -> LazyBuffer { view(st.reshaped(newShape)) }
   func permute(_ order: [Int]) -> LazyBuffer { view(st.permuted(order)) }
   func expand(_ newShape: [Int]) -> LazyBuffer { view(st.expanded(newShape)) }

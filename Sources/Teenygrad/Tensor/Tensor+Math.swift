@@ -236,6 +236,9 @@ extension Tensor {
     precondition(n1 != 0 && n2 != 0, "dot: both arguments must be at least 1-d, got \(shape) and \(w.shape)")
     let wAxis = n2 >= 2 ? w.shape[n2 - 2] : w.shape[n2 - 1]
     precondition(shape[n1 - 1] == wAxis, "dot: cannot multiply \(shape) by \(w.shape)")
+    if n1 == 2 && n2 == 2 && dtype == w.dtype && dtype != .bool && !shape.contains(0) && !w.shape.contains(0) {
+      return Function.apply(MatmulFn(), self, w) { f in MatmulFn.forward(f, lazydata, w.lazydata) }
+    }
     // Both matrices get a size-1 axis that broadcasts against the other's columns or rows.
     let matrices = n1 >= 2 && n2 >= 2
     let x = matrices ? reshape(shape.inserting(1, at: n1 - 1)) : self
