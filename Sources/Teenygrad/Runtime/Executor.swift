@@ -6,17 +6,18 @@ enum Executor {
   static func run(_ schedule: Schedule) {
     let buffers = schedule.buffers.map { $0.existing ?? Buffer(dtype: $0.dtype, count: $0.count) }
     let pool = Runtime.pool
+    // The clock is read only for the profiler: two reads cost about as much as a small kernel's setup.
+    let recording = Profiler.isRecording
     // Each kernel is read where it lies: a copy would retain and release every array it holds.
     schedule.kernels.withUnsafeBufferPointer { kernels in
       for i in kernels.indices {
         let kernel = kernels.baseAddress! + i
         guard kernel.pointee.outputCount > 0 else { continue }
-        let start = DispatchTime.now().uptimeNanoseconds
-        let tiles = execute(kernel.pointee, buffers: buffers, pool: pool)
-        let end = DispatchTime.now().uptimeNanoseconds
-        if Profiler.isRecording {
+        let start = recording ? DispatchTime.now().uptimeNanoseconds : 0
+        let tiles = execute(kernel, buffers: buffers, pool: pool)
+        if recording {
           Profiler.record(kernel.pointee, buffers: schedule.buffers, tiles: tiles, threads: pool.threadCount,
-                          start: start, end: end)
+                          start: start, end: DispatchTime.now().uptimeNanoseconds)
         }
       }
     }
@@ -24,27 +25,28 @@ enum Executor {
     Profiler.endRun()
   }
 
-  /// Runs one kernel; returns the number of tiles it was cut into.
+  /// Runs one kernel, read where it lies; returns the number of tiles it was cut into.
   @discardableResult
-  static func execute(_ kernel: Kernel, buffers: [Buffer], pool: ThreadPool) -> Int {
-    guard let route = kernel.route else { preconditionFailure("\(kernel.name) has no route: it was not scheduled") }
-    switch route {
-    case .gemm:
-      return GEMMKernel.run(kernel, kernel.gemm!, buffers: buffers, pool: pool)
-    case .window(let layout):
-      let window = WindowEvaluator(kernel: kernel, layout: layout, buffers: buffers)
+  static func execute(_ kernel: UnsafePointer<Kernel>, buffers: [Buffer], pool: ThreadPool) -> Int {
+    switch kernel.pointee.route {
+    case nil:
+      preconditionFailure("\(kernel.pointee.name) has no route: it was not scheduled")
+    case .gemm?:
+      return GEMMKernel.run(kernel, buffers: buffers, pool: pool)
+    case .window(let layout)?:
+      let window = WindowEvaluator(kernel: kernel.pointee, layout: layout, buffers: buffers)
       return KernelWorkspace.withWorkspace { workspace in
         runTiles(Tiler.tiles(units: window.unitCount, unitCost: window.unitCost), scratchFloats: window.scratchFloats,
                  workspace: workspace, pool: pool) { window.run(units: $0, scratch: $1) }
       }
-    case .gather(let layout):
-      let gather = GatherEvaluator(layout, kernel: kernel, buffers: buffers)
+    case .gather(let layout)?:
+      let gather = GatherEvaluator(layout, kernel: kernel.pointee, buffers: buffers)
       return KernelWorkspace.withWorkspace { workspace in
         runTiles(Tiler.tiles(units: gather.unitCount, unitCost: gather.unitCost), scratchFloats: gather.scratchFloats,
                  workspace: workspace, pool: pool) { gather.run(units: $0, scratch: $1) }
       }
-    case .rows(let layout):
-      let evaluator = ElementwiseEvaluator(layout, kernel: kernel, buffers: buffers)
+    case .rows(let layout)?:
+      let evaluator = ElementwiseEvaluator(layout, kernel: kernel.pointee, buffers: buffers)
       return KernelWorkspace.withWorkspace { workspace in
         runTiles(Tiler.tiles(units: evaluator.unitCount, unitCost: evaluator.unitCost),
                  scratchFloats: Swift.max(1, evaluator.scratchFloats), workspace: workspace, pool: pool) {

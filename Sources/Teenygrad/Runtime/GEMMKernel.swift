@@ -1,8 +1,12 @@
 /// Runs a GEMM kernel on the packed SIMD micro-kernel.
 enum GEMMKernel {
   /// Returns the number of tiles of C the product was cut into.
-  static func run(_ kernel: Kernel, _ spec: GEMMSpec, buffers: [Buffer], pool: ThreadPool) -> Int {
-    let aBuffer = buffers[kernel.inputs[spec.a.input].buffer], bBuffer = buffers[kernel.inputs[spec.b.input].buffer]
+  /// The kernel is read where it lies: a copy would retain and release every array it holds.
+  static func run(_ kernel: UnsafePointer<Kernel>, buffers: [Buffer], pool: ThreadPool) -> Int {
+    guard let spec = kernel.pointee.gemm else { preconditionFailure("\(kernel.pointee.name) is not a matrix product") }
+    let output = buffers[kernel.pointee.output]
+    let aBuffer = buffers[kernel.pointee.inputs[spec.a.input].buffer]
+    let bBuffer = buffers[kernel.pointee.inputs[spec.b.input].buffer]
     let a = aBuffer.floats, b = bBuffer.floats
     return withOperand(spec.a, a) { aMatrix in
       withOperand(spec.b, b) { bMatrix in
@@ -13,20 +17,17 @@ enum GEMMKernel {
                 layout, batch: spec.batch, m: spec.m, n: spec.n, k: spec.k, kRun: spec.kRun,
                 a: aMatrix, aBatchStride: spec.a.batchStride, aCount: aBuffer.count - spec.a.offset,
                 b: bMatrix, bBatchStride: spec.b.batchStride, bCount: bBuffer.count - spec.b.offset,
-                c: buffers[kernel.output].floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride,
+                c: output.floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride,
                 cRowOffsets: cRows, cColOffsets: cCols, maxUnits: layout.unitsPerThread * pool.threadCount,
                 parallel: { count, body in pool.parallelFor(count, body) })
             }
             // A product fused with its col2im adds into a zeroed output (its tiles are cut the same at every
             // thread count: see GEMMPlan).
-            if spec.scatterColumns != nil {
-              let out = buffers[kernel.output]
-              out.floats.update(repeating: 0, count: out.count)
-            }
+            if spec.scatterColumns != nil { output.floats.update(repeating: 0, count: output.count) }
             let tiles = GEMM.sgemm(
               batch: spec.batch, m: spec.m, n: spec.n, k: spec.k, a: aMatrix, aBatchStride: spec.a.batchStride,
               b: bMatrix, bBatchStride: spec.b.batchStride,
-              c: buffers[kernel.output].floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride,
+              c: output.floats, ldc: spec.ldc, cBatchStride: spec.cBatchStride,
               cRowOffsets: cRows, cColOffsets: cCols, accumulate: spec.scatterColumns != nil,
               blocking: .forThreads(pool.threadCount), columnGroup: spec.scatterColumns,
               parallel: { count, body in pool.parallelFor(count, body) })

@@ -91,7 +91,14 @@ struct GraphSignature {
 
   private mutating func append(shape: [Int]) {
     codes.append(shape.count)
-    codes += shape
+    append(contentsOf: shape)
+  }
+
+  /// Appends each value in turn: `+=` on two arrays goes through a generic path that costs several times
+  /// as much for a handful of values.
+  @inline(__always)
+  private mutating func append(contentsOf values: [Int]) {
+    for v in values { codes.append(v) }
   }
 
   private mutating func append(tracker: ShapeTracker) {
@@ -102,7 +109,7 @@ struct GraphSignature {
 
   private mutating func append(view: View) {
     append(shape: view.shape)
-    codes += view.strides
+    append(contentsOf: view.strides)
     codes.append(view.offset)
     if let mask = view.mask {
       codes.append(1)
