@@ -5,16 +5,21 @@ import Synchronization
 /// the shared one, worker `w` uses slot `w + 1`). Kernels thus never allocate memory as they run, which
 /// would cost small kernels system calls and page faults on every call.
 ///
-/// A worker only ever touches its own buffer, and the pool never runs two tiles on the same worker at
-/// once, so the buffers need no lock; the lock guards only the table, which grows when a call brings
-/// a worker index not seen before. The shared buffer is sized before the tiles start.
-final class KernelWorkspace: Sendable {
+/// A workspace belongs to one kernel run at a time (``withWorkspace(_:)``), a worker only ever touches its
+/// own slot, and the pool never runs two tiles on the same worker at once; the shared buffer is sized before
+/// the tiles start. The slots therefore need no lock: the table is a fixed block of ``maxWorkers`` + 1
+/// slots, so no slot ever moves. A lock taken for every tile (a TinyConvNet step cuts its kernels into about
+/// 2,200 tiles) made the two workers of a two-thread run wait for each other.
+final class KernelWorkspace: @unchecked Sendable {
   private struct Scratch {
-    var pointer: UnsafeMutablePointer<Float>
+    var pointer: UnsafeMutablePointer<Float>?
     var capacity: Int
   }
 
-  private let table = Locked<[Scratch?]>([])
+  /// Most workers a workspace serves: worker indices run from 0 to the pool's thread count.
+  static let maxWorkers = 1024
+
+  private let slots: UnsafeMutablePointer<Scratch>
 
   private static let alignment = 64
 
@@ -26,9 +31,16 @@ final class KernelWorkspace: Sendable {
   /// loop a TLB miss per few micro-panels.
   static let largeBlockAdvice = Locked<(@Sendable (UnsafeMutableRawPointer, Int) -> Void)?>(nil)
 
+  private init() {
+    slots = .allocate(capacity: Self.maxWorkers + 1)
+    slots.initialize(repeating: Scratch(pointer: nil, capacity: 0), count: Self.maxWorkers + 1)
+  }
+
   /// Scratch of at least `count` floats for `worker`; its contents are undefined.
   func floats(worker: Int, count: Int) -> UnsafeMutablePointer<Float> {
-    floats(slot: worker + 1, count: count)
+    precondition(worker >= 0 && worker < Self.maxWorkers,
+                 "KernelWorkspace: worker \(worker) is outside 0..<\(Self.maxWorkers)")
+    return floats(slot: worker + 1, count: count)
   }
 
   /// Scratch of at least `count` floats that every worker of the call may read; contents undefined.
@@ -37,35 +49,25 @@ final class KernelWorkspace: Sendable {
   }
 
   private func floats(slot: Int, count: Int) -> UnsafeMutablePointer<Float> {
-    table.withLock { slots in
-      if slots.count <= slot {
-        slots.append(contentsOf: repeatElement(nil, count: slot + 1 - slots.count))
-      }
-      if let scratch = slots[slot], scratch.capacity >= count {
-        return scratch.pointer
-      }
-      if let old = slots[slot] {
-        UnsafeMutableRawPointer(old.pointer).deallocate()
-      }
-      // Round up so that slowly growing shapes do not reallocate on every call.
-      let capacity = max(count, (slots[slot]?.capacity ?? 0) * 3 / 2, 1024)
-      let bytes = capacity * MemoryLayout<Float>.stride
-      let large = bytes >= Self.hugePageBytes
-      let raw = UnsafeMutableRawPointer.allocate(
-        byteCount: bytes, alignment: large ? Self.hugePageBytes : Self.alignment)
-      if large, let advise = Self.largeBlockAdvice.withLock({ $0 }) { advise(raw, bytes) }
-      let pointer = raw.bindMemory(to: Float.self, capacity: capacity)
-      slots[slot] = Scratch(pointer: pointer, capacity: capacity)
-      return pointer
-    }
+    let scratch = slots[slot]
+    if let pointer = scratch.pointer, scratch.capacity >= count { return pointer }
+    if let old = scratch.pointer { UnsafeMutableRawPointer(old).deallocate() }
+    // Round up so that slowly growing shapes do not reallocate on every call.
+    let capacity = max(count, scratch.capacity * 3 / 2, 1024)
+    let bytes = capacity * MemoryLayout<Float>.stride
+    let large = bytes >= Self.hugePageBytes
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: large ? Self.hugePageBytes : Self.alignment)
+    if large, let advise = Self.largeBlockAdvice.withLock({ $0 }) { advise(raw, bytes) }
+    let pointer = raw.bindMemory(to: Float.self, capacity: capacity)
+    slots[slot] = Scratch(pointer: pointer, capacity: capacity)
+    return pointer
   }
 
   deinit {
-    table.withLock { slots in
-      for case let scratch? in slots {
-        UnsafeMutableRawPointer(scratch.pointer).deallocate()
-      }
+    for slot in 0...Self.maxWorkers {
+      if let pointer = slots[slot].pointer { UnsafeMutableRawPointer(pointer).deallocate() }
     }
+    slots.deallocate()
   }
 
   /// Idle workspaces: a call borrows one, so concurrent kernel runs never share scratch.
