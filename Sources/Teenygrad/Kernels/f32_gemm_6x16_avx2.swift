@@ -79,21 +79,9 @@ private func f32_gemm_6x16_shallowTiles(
   c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, accumulate: Bool, tiles: Int,
   tileStrides: (a: Int, b: Int, c: Int)
 ) {
-  var tileA = a, tileB = b, tileC = c
-  for _ in 0..<tiles {
-    var t = F32Tile6x16()
-    var pa = tileA, pa3 = tileA + 3 &* aRowBytes, pb = tileB
-    for _ in 0..<depth {
-      t.stridedStep(pb, pa, pa3, rowBytes: aRowBytes)
-      pa += aStepBytes
-      pa3 += aStepBytes
-      pb += bStepBytes
-    }
-    t.write(to: tileC, ldc: ldc, rows: rows, cols: F32GEMMTile.cols, accumulate: accumulate)
-    tileA += tileStrides.a &* 4
-    tileB += tileStrides.b &* 4
-    tileC += tileStrides.c
-  }
+  f32RunTiles(F32Tile6x16.self, depth: depth, a: a, aRowBytes: aRowBytes, aStepBytes: aStepBytes, b: b,
+              bStepBytes: bStepBytes, c: c, ldc: ldc, rows: rows, cols: F32GEMMTile.cols, accumulate: accumulate,
+              tiles: tiles, tileStrides: tileStrides)
 }
 
 /// Tiles of at most four rows (a last partial panel: a C of 10, 16 or 64 rows), with every argument as in
@@ -110,20 +98,9 @@ private func f32_gemm_4x16_tiles(
   c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool, tiles: Int,
   tileStrides: (a: Int, b: Int, c: Int)
 ) {
-  var tileA = a, tileB = b, tileC = c
-  for _ in 0..<tiles {
-    var t = F32Tile4x16()
-    var pa = tileA, pb = tileB
-    for _ in 0..<depth {
-      t.step(pb, pa, rowBytes: aRowBytes)
-      pa += aStepBytes
-      pb += bStepBytes
-    }
-    t.write(to: tileC, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
-    tileA += tileStrides.a &* 4
-    tileB += tileStrides.b &* 4
-    tileC += tileStrides.c
-  }
+  f32RunTiles(F32Tile4x16.self, depth: depth, a: a, aRowBytes: aRowBytes, aStepBytes: aStepBytes, b: b,
+              bStepBytes: bStepBytes, c: c, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate, tiles: tiles,
+              tileStrides: tileStrides)
 }
 
 /// Tiles of five rows (a last partial panel: a C of 5, 11 or 17 rows), with every argument as in the four-row
@@ -137,9 +114,30 @@ private func f32_gemm_5x16_tiles(
   c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int, accumulate: Bool, tiles: Int,
   tileStrides: (a: Int, b: Int, c: Int)
 ) {
+  f32RunTiles(F32Tile5x16.self, depth: depth, a: a, aRowBytes: aRowBytes, aStepBytes: aStepBytes, b: b,
+              bStepBytes: bStepBytes, c: c, ldc: ldc, rows: F32Tile5x16.rows, cols: cols, accumulate: accumulate,
+              tiles: tiles, tileStrides: tileStrides)
+}
+
+/// A register tile of the tile loops: accumulators that start at zero, one k step of a B row times A's rows
+/// (rows 0-2 `rowBytes` apart from `a`, rows 3-5 from `a3`), and a write-back of the valid rows and columns.
+private protocol F32RegisterTile {
+  init()
+  mutating func step(_ b: UnsafeRawPointer, _ a: UnsafeRawPointer, _ a3: UnsafeRawPointer, rowBytes: Int)
+  func write(to c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool)
+}
+
+/// `tiles` tiles of `T` in one loop, tile `t` reading A and B `t` times `tileStrides.a` and `tileStrides.b`
+/// floats further and writing C `t * tileStrides.c` floats further.
+@inline(__always)
+private func f32RunTiles<T: F32RegisterTile>(
+  _ tile: T.Type, depth: Int, a: UnsafeRawPointer, aRowBytes: Int, aStepBytes: Int, b: UnsafeRawPointer,
+  bStepBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool, tiles: Int,
+  tileStrides: (a: Int, b: Int, c: Int)
+) {
   var tileA = a, tileB = b, tileC = c
   for _ in 0..<tiles {
-    var t = F32Tile5x16()
+    var t = T()
     var pa = tileA, pa3 = tileA + 3 &* aRowBytes, pb = tileB
     for _ in 0..<depth {
       t.step(pb, pa, pa3, rowBytes: aRowBytes)
@@ -147,7 +145,7 @@ private func f32_gemm_5x16_tiles(
       pa3 += aStepBytes
       pb += bStepBytes
     }
-    t.write(to: tileC, ldc: ldc, cols: cols, accumulate: accumulate)
+    t.write(to: tileC, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
     tileA += tileStrides.a &* 4
     tileB += tileStrides.b &* 4
     tileC += tileStrides.c
@@ -155,7 +153,7 @@ private func f32_gemm_5x16_tiles(
 }
 
 /// The ten accumulators of a five-row tile, for ``f32_gemm_5x16_tiles(depth:a:aRowBytes:aStepBytes:b:bStepBytes:c:ldc:cols:accumulate:tiles:tileStrides:)``.
-private struct F32Tile5x16 {
+private struct F32Tile5x16: F32RegisterTile {
   static let rows = 5
   var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
   var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
@@ -185,9 +183,9 @@ private struct F32Tile5x16 {
     c41 = c41.addingProduct(av, b1)
   }
 
-  /// Writes (or adds) the five rows' first `cols` columns to C, whose rows are `ldc` apart.
+  /// Writes (or adds) the five rows' first `cols` columns to C, whose rows are `ldc` apart (`rows` is five).
   @inline(__always)
-  func write(to c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int, accumulate: Bool) {
+  func write(to c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool) {
     f32StoreRowPartial(c00, c01, to: c, cols: cols, accumulate: accumulate)
     f32StoreRowPartial(c10, c11, to: c + ldc, cols: cols, accumulate: accumulate)
     f32StoreRowPartial(c20, c21, to: c + 2 &* ldc, cols: cols, accumulate: accumulate)
@@ -197,16 +195,16 @@ private struct F32Tile5x16 {
 }
 
 /// The eight accumulators of rows 0-3 of a tile, for ``f32_gemm_4x16_tiles(depth:a:aRowBytes:aStepBytes:b:bStepBytes:c:ldc:rows:cols:accumulate:tiles:tileStrides:)``.
-private struct F32Tile4x16 {
+private struct F32Tile4x16: F32RegisterTile {
   static let rows = 4
   var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
   var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
   var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
   var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
 
-  /// One k step: the 16 B floats at `b` times A's rows 0-3, `rowBytes` apart from `a`.
+  /// One k step: the 16 B floats at `b` times A's rows 0-2 (off `a`) and 3 (at `a3`), `rowBytes` apart.
   @inline(__always)
-  mutating func step(_ b: UnsafeRawPointer, _ a: UnsafeRawPointer, rowBytes: Int) {
+  mutating func step(_ b: UnsafeRawPointer, _ a: UnsafeRawPointer, _ a3: UnsafeRawPointer, rowBytes: Int) {
     let b0 = b.loadUnaligned(as: SIMD8<Float>.self)
     let b1 = b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
     var av = SIMD8<Float>(repeating: a.load(as: Float.self))
@@ -218,7 +216,7 @@ private struct F32Tile4x16 {
     av = SIMD8<Float>(repeating: a.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
     c20 = c20.addingProduct(av, b0)
     c21 = c21.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: a.load(fromByteOffset: 3 &* rowBytes, as: Float.self))
+    av = SIMD8<Float>(repeating: a3.load(as: Float.self))
     c30 = c30.addingProduct(av, b0)
     c31 = c31.addingProduct(av, b1)
   }
@@ -319,6 +317,13 @@ private struct F32Tile6x16 {
     step(b, a.load(as: Float.self), a.load(fromByteOffset: 4, as: Float.self),
          a.load(fromByteOffset: 8, as: Float.self), a.load(fromByteOffset: 12, as: Float.self),
          a.load(fromByteOffset: 16, as: Float.self), a.load(fromByteOffset: 20, as: Float.self))
+  }
+}
+
+extension F32Tile6x16: F32RegisterTile {
+  @inline(__always)
+  mutating func step(_ b: UnsafeRawPointer, _ a: UnsafeRawPointer, _ a3: UnsafeRawPointer, rowBytes: Int) {
+    stridedStep(b, a, a3, rowBytes: rowBytes)
   }
 }
 
