@@ -119,6 +119,15 @@ private func f32_gemm_5x16_tiles(
               tiles: tiles, tileStrides: tileStrides)
 }
 
+/// One A value times the 16 B floats `b0`, `b1`, added into a row's two accumulators.
+@inline(__always)
+private func f32AddRow(_ lo: inout SIMD8<Float>, _ hi: inout SIMD8<Float>, _ x: Float, _ b0: SIMD8<Float>,
+                       _ b1: SIMD8<Float>) {
+  let av = SIMD8<Float>(repeating: x)
+  lo = lo.addingProduct(av, b0)
+  hi = hi.addingProduct(av, b1)
+}
+
 /// A register tile of the tile loops: accumulators that start at zero, one k step of a B row times A's rows
 /// (rows 0-2 `rowBytes` apart from `a`, rows 3-5 from `a3`), and a write-back of the valid rows and columns.
 private protocol F32RegisterTile {
@@ -166,21 +175,11 @@ private struct F32Tile5x16: F32RegisterTile {
   mutating func step(_ b: UnsafeRawPointer, _ a: UnsafeRawPointer, _ a3: UnsafeRawPointer, rowBytes: Int) {
     let b0 = b.loadUnaligned(as: SIMD8<Float>.self)
     let b1 = b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-    var av = SIMD8<Float>(repeating: a.load(as: Float.self))
-    c00 = c00.addingProduct(av, b0)
-    c01 = c01.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: a.load(fromByteOffset: rowBytes, as: Float.self))
-    c10 = c10.addingProduct(av, b0)
-    c11 = c11.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: a.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
-    c20 = c20.addingProduct(av, b0)
-    c21 = c21.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: a3.load(as: Float.self))
-    c30 = c30.addingProduct(av, b0)
-    c31 = c31.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: a3.load(fromByteOffset: rowBytes, as: Float.self))
-    c40 = c40.addingProduct(av, b0)
-    c41 = c41.addingProduct(av, b1)
+    f32AddRow(&c00, &c01, a.load(as: Float.self), b0, b1)
+    f32AddRow(&c10, &c11, a.load(fromByteOffset: rowBytes, as: Float.self), b0, b1)
+    f32AddRow(&c20, &c21, a.load(fromByteOffset: 2 &* rowBytes, as: Float.self), b0, b1)
+    f32AddRow(&c30, &c31, a3.load(as: Float.self), b0, b1)
+    f32AddRow(&c40, &c41, a3.load(fromByteOffset: rowBytes, as: Float.self), b0, b1)
   }
 
   /// Writes (or adds) the five rows' first `cols` columns to C, whose rows are `ldc` apart (`rows` is five).
@@ -207,18 +206,10 @@ private struct F32Tile4x16: F32RegisterTile {
   mutating func step(_ b: UnsafeRawPointer, _ a: UnsafeRawPointer, _ a3: UnsafeRawPointer, rowBytes: Int) {
     let b0 = b.loadUnaligned(as: SIMD8<Float>.self)
     let b1 = b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-    var av = SIMD8<Float>(repeating: a.load(as: Float.self))
-    c00 = c00.addingProduct(av, b0)
-    c01 = c01.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: a.load(fromByteOffset: rowBytes, as: Float.self))
-    c10 = c10.addingProduct(av, b0)
-    c11 = c11.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: a.load(fromByteOffset: 2 &* rowBytes, as: Float.self))
-    c20 = c20.addingProduct(av, b0)
-    c21 = c21.addingProduct(av, b1)
-    av = SIMD8<Float>(repeating: a3.load(as: Float.self))
-    c30 = c30.addingProduct(av, b0)
-    c31 = c31.addingProduct(av, b1)
+    f32AddRow(&c00, &c01, a.load(as: Float.self), b0, b1)
+    f32AddRow(&c10, &c11, a.load(fromByteOffset: rowBytes, as: Float.self), b0, b1)
+    f32AddRow(&c20, &c21, a.load(fromByteOffset: 2 &* rowBytes, as: Float.self), b0, b1)
+    f32AddRow(&c30, &c31, a3.load(as: Float.self), b0, b1)
   }
 
   /// Writes (or adds) the first `rows` (at most four) rows and `cols` columns to C, whose rows are `ldc` apart.
