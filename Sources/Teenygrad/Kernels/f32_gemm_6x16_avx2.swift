@@ -161,13 +161,11 @@ private func f32RunTiles<T: F32RegisterTile>(
   }
 }
 
-/// The ten accumulators of a five-row tile, for ``f32_gemm_5x16_tiles(depth:a:aRowBytes:aStepBytes:b:bStepBytes:c:ldc:cols:accumulate:tiles:tileStrides:)``.
+/// The ten accumulators of a five-row tile, for ``f32_gemm_5x16_tiles(depth:a:aRowBytes:aStepBytes:b:bStepBytes:c:ldc:cols:accumulate:tiles:tileStrides:)``:
+/// rows 0-3 as a four-row tile, then row 4.
 private struct F32Tile5x16: F32RegisterTile {
   static let rows = 5
-  var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
-  var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-  var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
-  var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+  var top = F32Tile4x16()
   var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
 
   /// One k step: the 16 B floats at `b` times A's rows 0-2 (off `a`) and 3-4 (off `a3`), `rowBytes` apart.
@@ -175,20 +173,14 @@ private struct F32Tile5x16: F32RegisterTile {
   mutating func step(_ b: UnsafeRawPointer, _ a: UnsafeRawPointer, _ a3: UnsafeRawPointer, rowBytes: Int) {
     let b0 = b.loadUnaligned(as: SIMD8<Float>.self)
     let b1 = b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-    f32AddRow(&c00, &c01, a.load(as: Float.self), b0, b1)
-    f32AddRow(&c10, &c11, a.load(fromByteOffset: rowBytes, as: Float.self), b0, b1)
-    f32AddRow(&c20, &c21, a.load(fromByteOffset: 2 &* rowBytes, as: Float.self), b0, b1)
-    f32AddRow(&c30, &c31, a3.load(as: Float.self), b0, b1)
+    top.step(b0, b1, a, a3, rowBytes: rowBytes)
     f32AddRow(&c40, &c41, a3.load(fromByteOffset: rowBytes, as: Float.self), b0, b1)
   }
 
   /// Writes (or adds) the five rows' first `cols` columns to C, whose rows are `ldc` apart (`rows` is five).
   @inline(__always)
   func write(to c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool) {
-    f32StoreRowPartial(c00, c01, to: c, cols: cols, accumulate: accumulate)
-    f32StoreRowPartial(c10, c11, to: c + ldc, cols: cols, accumulate: accumulate)
-    f32StoreRowPartial(c20, c21, to: c + 2 &* ldc, cols: cols, accumulate: accumulate)
-    f32StoreRowPartial(c30, c31, to: c + 3 &* ldc, cols: cols, accumulate: accumulate)
+    top.write(to: c, ldc: ldc, rows: F32Tile4x16.rows, cols: cols, accumulate: accumulate)
     f32StoreRowPartial(c40, c41, to: c + 4 &* ldc, cols: cols, accumulate: accumulate)
   }
 }
@@ -204,8 +196,14 @@ private struct F32Tile4x16: F32RegisterTile {
   /// One k step: the 16 B floats at `b` times A's rows 0-2 (off `a`) and 3 (at `a3`), `rowBytes` apart.
   @inline(__always)
   mutating func step(_ b: UnsafeRawPointer, _ a: UnsafeRawPointer, _ a3: UnsafeRawPointer, rowBytes: Int) {
-    let b0 = b.loadUnaligned(as: SIMD8<Float>.self)
-    let b1 = b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+    step(b.loadUnaligned(as: SIMD8<Float>.self), b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), a, a3,
+         rowBytes: rowBytes)
+  }
+
+  /// One k step with the B row already loaded (`b0`: columns 0-7, `b1`: 8-15).
+  @inline(__always)
+  mutating func step(_ b0: SIMD8<Float>, _ b1: SIMD8<Float>, _ a: UnsafeRawPointer, _ a3: UnsafeRawPointer,
+                     rowBytes: Int) {
     f32AddRow(&c00, &c01, a.load(as: Float.self), b0, b1)
     f32AddRow(&c10, &c11, a.load(fromByteOffset: rowBytes, as: Float.self), b0, b1)
     f32AddRow(&c20, &c21, a.load(fromByteOffset: 2 &* rowBytes, as: Float.self), b0, b1)
