@@ -34,27 +34,18 @@ func f32_gemm_6x16_avx2(
   b: UnsafePointer<Float>, bStep: Int = F32GEMMTile.cols, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
   cols: Int, accumulate: Bool, tiles: Int = 1, tileStrides: (a: Int, b: Int, c: Int) = (0, 0, 0)
 ) {
-  if rows == F32Tile5x16.rows {
-    f32_gemm_5x16_tiles(
-      depth: depth, a: UnsafeRawPointer(a), aRowBytes: aRowStride &* 4, aStepBytes: aStep &* 4, b: UnsafeRawPointer(b),
-      bStepBytes: bStep &* 4, c: c, ldc: ldc, cols: cols, accumulate: accumulate, tiles: tiles,
-      tileStrides: tileStrides)
-    return
+  @inline(__always) func loop<T: F32RegisterTile>(_ tile: T.Type) {
+    f32_gemm_tiles(tile, depth: depth, a: UnsafeRawPointer(a), aRowBytes: aRowStride &* 4, aStepBytes: aStep &* 4,
+                   b: UnsafeRawPointer(b), bStepBytes: bStep &* 4, c: c, ldc: ldc, rows: rows, cols: cols,
+                   accumulate: accumulate, tiles: tiles, tileStrides: tileStrides)
   }
-  if rows <= F32Tile4x16.rows {
-    f32_gemm_4x16_tiles(
-      depth: depth, a: UnsafeRawPointer(a), aRowBytes: aRowStride &* 4, aStepBytes: aStep &* 4, b: UnsafeRawPointer(b),
-      bStepBytes: bStep &* 4, c: c, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate, tiles: tiles,
-      tileStrides: tileStrides)
-    return
-  }
-  if cols == F32GEMMTile.cols && depth < F32GEMMTile.prefetchCMinDepth {
-    f32_gemm_6x16_shallowTiles(
-      depth: depth, a: UnsafeRawPointer(a), aRowBytes: aRowStride &* 4, aStepBytes: aStep &* 4, b: UnsafeRawPointer(b),
-      bStepBytes: bStep &* 4, c: c, ldc: ldc, rows: rows, accumulate: accumulate, tiles: tiles,
-      tileStrides: tileStrides)
-    return
-  }
+  // A loop of their own for tiles of at most five rows, and for tiles of 16 columns too shallow for the C
+  // prefetch (``F32Tile6x16/stridedStep(_:_:_:rowBytes:)`` for every A layout and B step, nothing left to
+  // decide per tile but the write-back of an edge: at a K of 10 the general tile's setup and its spilled
+  // strides cost about a twentieth of each tile, 128x10x400 on one thread).
+  if rows == F32Tile5x16.rows { return loop(F32Tile5x16.self) }
+  if rows <= F32Tile4x16.rows { return loop(F32Tile4x16.self) }
+  if cols == F32GEMMTile.cols && depth < F32GEMMTile.prefetchCMinDepth { return loop(F32ShallowTile6x16.self) }
   var tileA = a, tileB = b, tileC = c
   for _ in 0..<tiles {
     f32_gemm_6x16_tile(depth: depth, a: UnsafeRawPointer(tileA), aRowStride: aRowStride, aStep: aStep, b: tileB,
@@ -63,60 +54,6 @@ func f32_gemm_6x16_avx2(
     tileB += tileStrides.b
     tileC += tileStrides.c
   }
-}
-
-/// Tiles of 16 full columns too shallow for the C prefetch (depth below ``F32GEMMTile/prefetchCMinDepth``),
-/// with `tiles` and `tileStrides` as in
-/// ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:tiles:tileStrides:)``.
-///
-/// One loop for every A layout (packed or in place, ``F32Tile6x16/stridedStep(_:_:_:rowBytes:)``) and B step,
-/// with nothing left to decide per tile but the write-back of an edge: at a K of 10 the general tile's setup
-/// and its spilled strides cost about a twentieth of each tile (128x10x400 on one thread, medians of
-/// interleaved runs). The same arithmetic in the same order as the general tile.
-@inline(never)
-private func f32_gemm_6x16_shallowTiles(
-  depth: Int, a: UnsafeRawPointer, aRowBytes: Int, aStepBytes: Int, b: UnsafeRawPointer, bStepBytes: Int,
-  c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, accumulate: Bool, tiles: Int,
-  tileStrides: (a: Int, b: Int, c: Int)
-) {
-  f32RunTiles(F32Tile6x16.self, depth: depth, a: a, aRowBytes: aRowBytes, aStepBytes: aStepBytes, b: b,
-              bStepBytes: bStepBytes, c: c, ldc: ldc, rows: rows, cols: F32GEMMTile.cols, accumulate: accumulate,
-              tiles: tiles, tileStrides: tileStrides)
-}
-
-/// Tiles of at most four rows (a last partial panel: a C of 10, 16 or 64 rows), with every argument as in
-/// ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:tiles:tileStrides:)``.
-/// Rows 4 and 5 of such a panel are zero padding whose products the six-row loop computes and drops; this loop
-/// computes rows 0-3 only, with eight accumulators, the same arithmetic in the same order for each row kept.
-/// Unlike the six-row loop it never asks for a B read in place ahead: below six-row tiles it finds B's
-/// panel in L1, and alone (a C of at most four rows) its eight chains of multiply-adds leave the loads time
-/// to wait. Without the prefetch, one thread, medians of interleaved runs: 10x128x400 10.45 -> 10.1 us,
-/// 4x128x400 5.05 -> 4.64 us, 4x2048x256 65.6 -> 62.3 us, 16x15488x72 452 -> 444 us.
-@inline(never)
-private func f32_gemm_4x16_tiles(
-  depth: Int, a: UnsafeRawPointer, aRowBytes: Int, aStepBytes: Int, b: UnsafeRawPointer, bStepBytes: Int,
-  c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool, tiles: Int,
-  tileStrides: (a: Int, b: Int, c: Int)
-) {
-  f32RunTiles(F32Tile4x16.self, depth: depth, a: a, aRowBytes: aRowBytes, aStepBytes: aStepBytes, b: b,
-              bStepBytes: bStepBytes, c: c, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate, tiles: tiles,
-              tileStrides: tileStrides)
-}
-
-/// Tiles of five rows (a last partial panel: a C of 5, 11 or 17 rows), with every argument as in the four-row
-/// loop: ten accumulators, ten multiply-adds per k step where the six-row loop spends twelve on a zero-padded
-/// row, the same arithmetic in the same order for each row. One thread, kernel time, medians of interleaved
-/// runs: 5x128x400 6.45 -> 5.53 us, 11x128x400 11.9 -> 11.0 us. (Cutting a C of 10 rows into two such tiles
-/// instead of six and four rows was slower: 5.8 cycles per k step and panel for each, against 6.4 and 4.7.)
-@inline(never)
-private func f32_gemm_5x16_tiles(
-  depth: Int, a: UnsafeRawPointer, aRowBytes: Int, aStepBytes: Int, b: UnsafeRawPointer, bStepBytes: Int,
-  c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int, accumulate: Bool, tiles: Int,
-  tileStrides: (a: Int, b: Int, c: Int)
-) {
-  f32RunTiles(F32Tile5x16.self, depth: depth, a: a, aRowBytes: aRowBytes, aStepBytes: aStepBytes, b: b,
-              bStepBytes: bStepBytes, c: c, ldc: ldc, rows: F32Tile5x16.rows, cols: cols, accumulate: accumulate,
-              tiles: tiles, tileStrides: tileStrides)
 }
 
 /// One A value times the 16 B floats `b0`, `b1`, added into a row's two accumulators.
@@ -136,10 +73,13 @@ private protocol F32RegisterTile {
   func write(to c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool)
 }
 
-/// `tiles` tiles of `T` in one loop, tile `t` reading A and B `t` times `tileStrides.a` and `tileStrides.b`
-/// floats further and writing C `t * tileStrides.c` floats further.
-@inline(__always)
-private func f32RunTiles<T: F32RegisterTile>(
+/// `tiles` tiles of `T` in one loop, with every argument as in
+/// ``f32_gemm_6x16_avx2(depth:a:aRowStride:aStep:b:bStep:c:ldc:rows:cols:accumulate:tiles:tileStrides:)`` (strides
+/// in bytes): tile `t` reads A and B `t` times `tileStrides.a` and `tileStrides.b` floats further and writes C
+/// `t * tileStrides.c` floats further. One specialization per tile type, never inlined, so that each keeps its
+/// accumulators in registers.
+@inline(never)
+private func f32_gemm_tiles<T: F32RegisterTile>(
   _ tile: T.Type, depth: Int, a: UnsafeRawPointer, aRowBytes: Int, aStepBytes: Int, b: UnsafeRawPointer,
   bStepBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool, tiles: Int,
   tileStrides: (a: Int, b: Int, c: Int)
@@ -161,8 +101,12 @@ private func f32RunTiles<T: F32RegisterTile>(
   }
 }
 
-/// The ten accumulators of a five-row tile, for ``f32_gemm_5x16_tiles(depth:a:aRowBytes:aStepBytes:b:bStepBytes:c:ldc:cols:accumulate:tiles:tileStrides:)``:
-/// rows 0-3 as a four-row tile, then row 4.
+/// The ten accumulators of a five-row tile (a last partial panel: a C of 5, 11 or 17 rows): rows 0-3 as a
+/// four-row tile, then row 4. Ten multiply-adds per k step where the six-row loop spends twelve on a
+/// zero-padded row, the same arithmetic in the same order for each row. One thread, kernel time, medians of
+/// interleaved runs: 5x128x400 6.45 -> 5.53 us, 11x128x400 11.9 -> 11.0 us. (Cutting a C of 10 rows into two
+/// such tiles instead of six and four rows was slower: 5.8 cycles per k step and panel for each, against 6.4
+/// and 4.7.)
 private struct F32Tile5x16: F32RegisterTile {
   static let rows = 5
   var top = F32Tile4x16()
@@ -185,7 +129,13 @@ private struct F32Tile5x16: F32RegisterTile {
   }
 }
 
-/// The eight accumulators of rows 0-3 of a tile, for ``f32_gemm_4x16_tiles(depth:a:aRowBytes:aStepBytes:b:bStepBytes:c:ldc:rows:cols:accumulate:tiles:tileStrides:)``.
+/// The eight accumulators of a tile of at most four rows (a last partial panel: a C of 10, 16 or 64 rows).
+/// Rows 4 and 5 of such a panel are zero padding whose products the six-row loop computes and drops; this
+/// tile computes rows 0-3 only, the same arithmetic in the same order for each row kept. Unlike the six-row
+/// loop its loop never asks for a B read in place ahead: below six-row tiles it finds B's panel in L1, and
+/// alone (a C of at most four rows) its eight chains of multiply-adds leave the loads time to wait. Without
+/// the prefetch, one thread, medians of interleaved runs: 10x128x400 10.45 -> 10.1 us, 4x128x400 5.05 -> 4.64
+/// us, 4x2048x256 65.6 -> 62.3 us, 16x15488x72 452 -> 444 us.
 private struct F32Tile4x16: F32RegisterTile {
   static let rows = 4
   var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
@@ -309,10 +259,18 @@ private struct F32Tile6x16 {
   }
 }
 
-extension F32Tile6x16: F32RegisterTile {
+/// The six-row tile of the shallow tile loop: always 16 columns, so its write-back checks no column edge.
+private struct F32ShallowTile6x16: F32RegisterTile {
+  var tile = F32Tile6x16()
+
   @inline(__always)
   mutating func step(_ b: UnsafeRawPointer, _ a: UnsafeRawPointer, _ a3: UnsafeRawPointer, rowBytes: Int) {
-    stridedStep(b, a, a3, rowBytes: rowBytes)
+    tile.stridedStep(b, a, a3, rowBytes: rowBytes)
+  }
+
+  @inline(__always)
+  func write(to c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool) {
+    tile.write(to: c, ldc: ldc, rows: rows, cols: F32GEMMTile.cols, accumulate: accumulate)
   }
 }
 
