@@ -34,37 +34,47 @@ enum Executor {
     case .gemm?:
       return GEMMKernel.run(kernel, buffers: buffers, pool: pool)
     case .window(let layout)?:
-      let window = WindowEvaluator(kernel: kernel.pointee, layout: layout, buffers: buffers)
-      return KernelWorkspace.withWorkspace { workspace in
-        runTiles(Tiler.tiles(units: window.unitCount, unitCost: window.unitCost), scratchFloats: window.scratchFloats,
-                 workspace: workspace, pool: pool) { window.run(units: $0, scratch: $1) }
-      }
+      return runTiled(WindowEvaluator(kernel: kernel.pointee, layout: layout, buffers: buffers), pool: pool)
     case .gather(let layout)?:
-      let gather = GatherEvaluator(layout, kernel: kernel.pointee, buffers: buffers)
-      return KernelWorkspace.withWorkspace { workspace in
-        runTiles(Tiler.tiles(units: gather.unitCount, unitCost: gather.unitCost), scratchFloats: gather.scratchFloats,
-                 workspace: workspace, pool: pool) { gather.run(units: $0, scratch: $1) }
-      }
+      return runTiled(GatherEvaluator(layout, kernel: kernel.pointee, buffers: buffers), pool: pool)
     case .rows(let layout)?:
-      let evaluator = ElementwiseEvaluator(layout, kernel: kernel.pointee, buffers: buffers)
-      return KernelWorkspace.withWorkspace { workspace in
-        runTiles(Tiler.tiles(units: evaluator.unitCount, unitCost: evaluator.unitCost),
-                 scratchFloats: Swift.max(1, evaluator.scratchFloats), workspace: workspace, pool: pool) {
-          evaluator.run(units: $0, scratch: $1)
-        }
-      }
+      return runTiled(ElementwiseEvaluator(layout, kernel: kernel.pointee, buffers: buffers), pool: pool)
     }
   }
 
-  /// Runs `body` on each tile, in place when there is one, with `scratchFloats` of the running worker's
-  /// scratch; returns the number of tiles.
-  private static func runTiles(_ tiles: [Range<Int>], scratchFloats: Int, workspace: KernelWorkspace, pool: ThreadPool,
-                               _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Int {
-    if tiles.count == 1 {
-      body(tiles[0], workspace.floats(worker: 0, count: scratchFloats))
-    } else {
-      pool.parallelFor(tiles.count) { t, worker in body(tiles[t], workspace.floats(worker: worker, count: scratchFloats)) }
+  /// Runs `evaluator` on tiles of its units, in place when there is one tile, each tile with the running
+  /// worker's scratch; returns the number of tiles. Inlined: passing an evaluator to a call copies it, with a
+  /// retain of every table it holds (0.1 us of a 4.7 us elementwise call over 16x8x3x3).
+  @inline(__always)
+  private static func runTiled<E: TiledEvaluator>(_ evaluator: E, pool: ThreadPool) -> Int {
+    let tiles = Tiler.tiles(units: evaluator.unitCount, unitCost: evaluator.unitCost)
+    let scratchFloats = Swift.max(1, evaluator.scratchFloats)
+    KernelWorkspace.withWorkspace { workspace in
+      if tiles.count == 1 {
+        evaluator.run(units: tiles[0], scratch: workspace.floats(worker: 0, count: scratchFloats))
+      } else {
+        pool.parallelFor(tiles.count) { t, worker in
+          evaluator.run(units: tiles[t], scratch: workspace.floats(worker: worker, count: scratchFloats))
+        }
+      }
     }
     return tiles.count
   }
 }
+
+/// An evaluator bound to a kernel's memory that runs any range of its units: the window, gather and row
+/// evaluators.
+protocol TiledEvaluator {
+  /// Units of work, each run by one tile alone.
+  var unitCount: Int { get }
+  /// The cost of one unit, in the Tiler's units.
+  var unitCost: Int { get }
+  /// Floats of scratch one tile needs.
+  var scratchFloats: Int { get }
+  /// Runs `units` with `scratch`.
+  func run(units: Range<Int>, scratch: UnsafeMutablePointer<Float>)
+}
+
+extension WindowEvaluator: TiledEvaluator {}
+extension GatherEvaluator: TiledEvaluator {}
+extension ElementwiseEvaluator: TiledEvaluator {}
