@@ -281,10 +281,10 @@ enum GEMM {
   /// Every 6 x 16 register tile of one packed A block (C rows `rows`) against one block of B micro-panels
   /// (C columns `cols`).
   ///
-  /// Tiles go down each B micro-panel's column of tiles, so that the panel stays in L1 while A's panels
-  /// pass. With a shallow K (at most ``rowOrderMaxDepth``) storing C costs more than the multiply-adds, and
-  /// tiles go along each A micro-panel's row instead: C is then written as six sequential streams the
-  /// hardware prefetches, rather than six rows jumping by a panel of rows per tile.
+  /// Tiles go along each A micro-panel's row of tiles when ``runsAlongRows(depth:cols:bPacked:)`` says so:
+  /// the micro-panel stays in L1 while B's panels pass, one call runs a whole row of tiles, and C is written
+  /// as six sequential streams the hardware prefetches. Otherwise tiles go down each B micro-panel's column
+  /// of tiles, so that the panel stays in L1 while A's panels pass.
   @inline(__always)
   private static func macroKernel(
     depth: Int, a: APanels, rows: Range<Int>, b: BPanels, cols: Range<Int>,
@@ -302,7 +302,7 @@ enum GEMM {
       }
     }
     // Plain loops: `stride(from:to:by:)` is not inlined here, and costs a call per tile.
-    if depth <= rowOrderMaxDepth {
+    if runsAlongRows(depth: depth, cols: cols.count, bPacked: b.step == nr) {
       // A strided C takes each A micro-panel's full B micro-panels (never the packed edge one) in one call.
       let fullPanels = c.rowOffsets == nil && c.colOffsets == nil ? cols.count / nr : 0
       var i = 0
@@ -330,8 +330,28 @@ enum GEMM {
     }
   }
 
-  /// Deepest K block whose tiles run along rows of C (see ``macroKernel(depth:a:rows:b:cols:c:accumulate:)``).
+  /// Whether a macro-kernel's tiles run along rows of C: always for a shallow K (at most
+  /// ``rowOrderMaxDepth``), where storing C costs more than the multiply-adds; at a deeper K for a B read in
+  /// place whose block stays in L2 while each A micro-panel passes over it (at most
+  /// ``rowOrderMaxInPlaceBFloats``) and whose row of tiles is long enough (at least
+  /// ``rowOrderMinInPlaceColumns``) to pay for reading B from L2 rather than L1 once per A micro-panel.
+  /// Kernel times, medians of interleaved runs: 10x128x400 (a linear layer's weight gradient) 10.1 -> 9.6 us
+  /// on one thread, 6.5 -> 6.0 us on two; 16x15488x72 (a row of five tiles) took 2% longer along rows,
+  /// 24x512x512 (a block of 128K floats) 3% longer. Packed B blocks keep the column order: 128x784x128 and
+  /// 256x256x256 ran 2-3% faster along rows, but 128x128x784 on two threads (a packed block of 50K floats
+  /// per tile) 15% slower.
+  private static func runsAlongRows(depth: Int, cols: Int, bPacked: Bool) -> Bool {
+    if depth <= rowOrderMaxDepth { return true }
+    return !bPacked && cols >= rowOrderMinInPlaceColumns && depth &* cols <= rowOrderMaxInPlaceBFloats
+  }
+
+  /// Deepest K block whose tiles always run along rows of C.
   private static let rowOrderMaxDepth = 32
+  /// Largest B block read in place, in floats, whose tiles run along rows at a deeper K (a quarter of the
+  /// reference machine's L2).
+  private static let rowOrderMaxInPlaceBFloats = 1 << 16
+  /// Fewest columns of C for the tiles of a B read in place to run along rows at a deeper K.
+  private static let rowOrderMinInPlaceColumns = 8 * F32GEMMTile.cols
 
   private static func zero(batch: Int, m: Int, n: Int, c: OutputMatrix, cBatchStride: Int) {
     for q in 0..<batch {
