@@ -447,7 +447,7 @@ struct GEMMDriverTests {
     }
   }
 
-  @Test("A small strided A is read in place, only a last partial panel packed")
+  @Test("A small strided A is read in place, only a last partial panel of fewer than four rows packed")
   func smallAInPlace() {
     let one: [Float] = [1]
     one.withUnsafeBufferPointer { p in
@@ -456,8 +456,10 @@ struct GEMMDriverTests {
       #expect(!GEMM.readsAInPlace(rowMajor, m: 128, n: 784, k: 128))
       #expect(!GEMM.readsAInPlace(rowMajor, m: 1024, n: 128, k: 1024))
     }
-    // Row- and column-major A, edge rows, several K blocks (tiny blocking), one and two threads.
-    for (m, n, k, transposeA) in [(100, 70, 600, false), (131, 40, 67, true), (13, 300, 600, false), (7, 33, 5, true)] {
+    // Row- and column-major A, edge rows (four, five and one left after six-row panels), several K blocks
+    // (tiny blocking), one and two threads; 10 x 128 x 400 and 11 x 128 x 400 run their tiles along rows.
+    for (m, n, k, transposeA) in [(100, 70, 600, false), (131, 40, 67, true), (13, 300, 600, false), (7, 33, 5, true),
+                                  (10, 400, 128, false), (11, 400, 128, true), (4, 150, 40, false)] {
       #expect(n <= GEMM.inPlaceAMaxColumns && m * k <= GEMM.inPlaceAMaxFloats)
       for blocking in [GEMMBlocking.default, tinyBlocking, .forThreads(1), .forThreads(2)] {
         let testCase = GEMMCase(m: m, n: n, k: k, transposeA: transposeA, ldcPad: 2, blocking: blocking)

@@ -159,8 +159,9 @@ struct APanels {
     APanels(base: base, panelStride: depth &* F32GEMMTile.rows, rowStride: 1, step: F32GEMMTile.rows, edge: nil)
   }
 
-  /// The panels of A[rows, depth] for a strided A: full panels where they lie; a last partial panel (fewer
-  /// than 6 rows, which an in-place read would run past) packed into `edgeScratch`.
+  /// The panels of A[rows, depth] for a strided A: full panels where they lie, and a last partial panel of
+  /// four or five rows too (``F32GEMMTile/readsOnlyItsRows(_:)``); one of fewer rows, which an in-place read
+  /// would run past, packed into `edgeScratch`.
   static func inPlace(_ a: MatrixOperand, rows: Range<Int>, depth: Range<Int>,
                       edgeScratch: UnsafeMutablePointer<Float>) -> APanels {
     let mr = F32GEMMTile.rows
@@ -168,7 +169,7 @@ struct APanels {
     var panels = APanels(base: origin, panelStride: mr &* a.rowStride, rowStride: a.rowStride, step: a.colStride,
                          edge: nil)
     let full = rows.count / mr
-    if full * mr < rows.count {
+    if full * mr < rows.count && !F32GEMMTile.readsOnlyItsRows(rows.count &- full &* mr) {
       GEMMPacking.packA(a, row0: rows.lowerBound &+ full &* mr, rows: rows.count &- full &* mr,
                         col0: depth.lowerBound, depth: depth.count, into: edgeScratch)
       panels.edge = (full, UnsafePointer(edgeScratch))

@@ -11,6 +11,11 @@ enum F32GEMMTile {
   static let inPlaceBPrefetchSteps = 64
   /// Shallowest tile whose C rows the kernel asks for before its k loop; a shallower one stores right away.
   static let prefetchCMinDepth = 32
+
+  /// Whether a tile of `rows` rows reads A's rows `0..<rows` only, so that a partial A panel of that height
+  /// can be read where it lies: the five- and four-row loops read exactly their rows, while a tile of one
+  /// to three rows runs in the four-row loop, reading past them.
+  static func readsOnlyItsRows(_ rows: Int) -> Bool { rows >= F32Tile4x16.rows }
 }
 
 /// C[0..<rows, 0..<cols] (=|+=) A * B for one 6 x 16 tile, with AVX2 FMA.
