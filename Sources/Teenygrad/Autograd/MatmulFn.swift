@@ -11,9 +11,11 @@ final class MatmulFn: Function {
   static func forward(_ f: MatmulFn?, _ x: LazyBuffer, _ w: LazyBuffer) -> LazyBuffer {
     let m = x.shape[0], k = x.shape[1], n = w.shape[1]
     let xStrides = x.st.last.strides, wStrides = w.st.last.strides
-    let xs = x.restrided([m, n, k], [xStrides[0], 0, xStrides[1]]) ?? x.reshape([m, 1, k]).expand([m, n, k])
-    let ws = w.restrided([m, n, k], [0, wStrides[1], wStrides[0]])
-      ?? w.reshape([1, k, n]).permute([0, 2, 1]).expand([m, n, k])
+    // One shape array for both views and their product.
+    let broadcast = [m, n, k]
+    let xs = x.restrided(broadcast, [xStrides[0], 0, xStrides[1]]) ?? x.reshape([m, 1, k]).expand(broadcast)
+    let ws = w.restrided(broadcast, [0, wStrides[1], wStrides[0]])
+      ?? w.reshape([1, k, n]).permute([0, 2, 1]).expand(broadcast)
     f?.x = xs
     f?.w = ws
     return xs.e(.mul, ws).r(.sum, [m, n, 1]).reshape([m, n])

@@ -13,7 +13,7 @@ import Synchronization
 /// of every realize. A number (``number(of:)``, ``holder(of:)``) is valid until another walk passes that node.
 struct GraphSignature {
   /// The encoding: equal codes, equal schedules.
-  private(set) var codes: [Int] = []
+  let codes: [Int]
   /// The bases, numbered in the order the walk finished them (sources first).
   private(set) var nodes: [LazyBuffer] = []
   /// This walk's ticket, distinct from every other walk's.
@@ -24,15 +24,13 @@ struct GraphSignature {
 
   init(_ outputs: [LazyBuffer]) {
     walk = Self.walks.wrappingAdd(1, ordering: .relaxed).newValue
-    // Room for a small graph at the cost of one allocation each; a training step's graph regrows a few times.
-    // 120 codes (a matmul's graph takes about 70) stay under 1 KiB, which malloc serves from its per-thread
-    // cache: 256 took 60 ns more per 6x8x16 matmul-and-realize.
-    codes.reserveCapacity(120)
     nodes.reserveCapacity(16)
-    codes.append(Runtime.threads)
-    for output in outputs { _ = visit(output.base) }
-    codes.append(outputs.count)
-    for output in outputs { codes.append(number(of: output.base)!) }
+    var writer = CodeWriter()
+    writer.append(Runtime.threads)
+    for output in outputs { _ = Self.visit(output.base, walk: walk, nodes: &nodes, codes: &writer) }
+    writer.append(outputs.count)
+    for output in outputs { writer.append(output.base.signatureMark.number) }
+    codes = writer.finish()
   }
 
   /// The number this walk gave `base`, or nil when the walk did not pass it.
@@ -49,104 +47,134 @@ struct GraphSignature {
   var key: SignatureKey { SignatureKey(codes) }
 
   /// Numbers `base` after its sources and appends its code; returns its number.
-  private mutating func visit(_ base: LazyBuffer) -> Int {
-    if let n = number(of: base) { return n }
+  private static func visit(_ base: LazyBuffer, walk: Int, nodes: inout [LazyBuffer], codes: inout CodeWriter) -> Int {
+    if base.signatureMark.walk == walk { return base.signatureMark.number }
     if let buffer = base.realized {
-      let n = finish(base)
-      let first = holder(of: buffer) ?? n
+      let n = finish(base, walk: walk, nodes: &nodes)
+      let first = buffer.signatureMark.walk == walk ? buffer.signatureMark.number : n
       buffer.signatureMark = (walk, first)
-      put(Self.realizedTag, buffer.dtype.code, buffer.count, first)
-      append(shape: base.st.last.shape)
+      codes.append(realizedTag)
+      codes.append(buffer.dtype.code)
+      codes.append(buffer.count)
+      codes.append(first)
+      codes.append(shape: base.st.last.shape)
       return n
     }
     let srcs = base.srcs
-    for i in srcs.indices { _ = visit(srcs[i].base) }
-    let n = finish(base)
-    codes.append(Self.lazyTag)
-    append(op: base.op)
+    for i in srcs.indices { _ = visit(srcs[i].base, walk: walk, nodes: &nodes, codes: &codes) }
+    let n = finish(base, walk: walk, nodes: &nodes)
+    codes.append(lazyTag)
+    codes.append(op: base.op)
     codes.append(base.dtype.code)
-    append(shape: base.st.last.shape)
+    codes.append(shape: base.st.last.shape)
     codes.append(srcs.count)
     for i in srcs.indices {
       let src = srcs[i]
-      codes.append(number(of: src.base)!)
-      append(tracker: src.st)
+      codes.append(src.base.signatureMark.number)
+      codes.append(tracker: src.st)
     }
     return n
   }
 
-  private mutating func finish(_ base: LazyBuffer) -> Int {
+  private static func finish(_ base: LazyBuffer, walk: Int, nodes: inout [LazyBuffer]) -> Int {
     let n = nodes.count
     nodes.append(base)
     base.signatureMark = (walk, n)
     return n
   }
 
-  /// Appends values without building an array for them.
-  @inline(__always)
-  private mutating func put(_ values: Int...) {
-    for v in values { codes.append(v) }
-  }
-
   private static let realizedTag = -1
   private static let lazyTag = -2
+}
 
-  private mutating func append(shape: [Int]) {
-    codes.append(shape.count)
-    append(contentsOf: shape)
+/// The codes of one walk as they are written: a buffer of its own, grown by doubling, whose appends check
+/// nothing but its capacity (an array's append also checks that it is uniquely referenced, across the walk's
+/// calls: about a fifth of a small graph's signature).
+private struct CodeWriter: ~Copyable {
+  private var start: UnsafeMutablePointer<Int>
+  private var count = 0
+  private var capacity: Int
+
+  /// Room for a matmul's graph (about 70 codes); a training step's graph grows it a few times.
+  init(capacity: Int = 128) {
+    self.capacity = capacity
+    start = .allocate(capacity: capacity)
   }
 
-  /// Appends each value in turn: `+=` on two arrays goes through a generic path that costs several times
-  /// as much for a handful of values.
+  deinit { start.deallocate() }
+
+  /// The codes written, as an array.
+  consuming func finish() -> [Int] { Array(UnsafeBufferPointer(start: start, count: count)) }
+
   @inline(__always)
-  private mutating func append(contentsOf values: [Int]) {
-    for v in values { codes.append(v) }
+  mutating func append(_ value: Int) {
+    if count == capacity { grow() }
+    start[count] = value
+    count &+= 1
   }
 
-  private mutating func append(tracker: ShapeTracker) {
-    codes.append(tracker.viewCount)
+  private mutating func grow() {
+    let larger = UnsafeMutablePointer<Int>.allocate(capacity: capacity &* 2)
+    larger.moveInitialize(from: start, count: count)
+    start.deallocate()
+    start = larger
+    capacity &*= 2
+  }
+
+  mutating func append(shape: [Int]) {
+    append(shape.count)
+    for v in shape { append(v) }
+  }
+
+  mutating func append(tracker: ShapeTracker) {
+    append(tracker.viewCount)
     for view in tracker.lower { append(view: view) }
     append(view: tracker.last)
   }
 
-  private mutating func append(view: View) {
+  mutating func append(view: View) {
     append(shape: view.shape)
-    append(contentsOf: view.strides)
-    codes.append(view.offset)
+    for v in view.strides { append(v) }
+    append(view.offset)
     if let mask = view.mask {
-      codes.append(1)
-      for range in mask { put(range.lowerBound, range.upperBound) }
+      append(1)
+      for range in mask {
+        append(range.lowerBound)
+        append(range.upperBound)
+      }
     } else {
-      codes.append(0)
+      append(0)
     }
   }
 
-  private mutating func append(op: LazyOp) {
+  mutating func append(op: LazyOp) {
     switch op {
-    case .buffer: codes.append(0)
-    case .const(let value): put(1, Int(value.bitPattern))
-    case .empty: codes.append(2)
+    case .buffer: append(0)
+    case .const(let value): append(1); append(Int(value.bitPattern))
+    case .empty: append(2)
     case .unary(let u):
+      append(3)
       switch u {
-      case .neg: put(3, 0)
-      case .exp2: put(3, 1)
-      case .log2: put(3, 2)
-      case .sin: put(3, 3)
-      case .sqrt: put(3, 4)
-      case .cast(let d): put(3, 5, d.code)
+      case .neg: append(0)
+      case .exp2: append(1)
+      case .log2: append(2)
+      case .sin: append(3)
+      case .sqrt: append(4)
+      case .cast(let d): append(5); append(d.code)
       }
     case .binary(let b):
+      append(4)
       switch b {
-      case .add: put(4, 0)
-      case .sub: put(4, 1)
-      case .mul: put(4, 2)
-      case .div: put(4, 3)
-      case .max: put(4, 4)
-      case .cmplt: put(4, 5)
+      case .add: append(0)
+      case .sub: append(1)
+      case .mul: append(2)
+      case .div: append(3)
+      case .max: append(4)
+      case .cmplt: append(5)
       }
-    case .ternary(.where): codes.append(5)
-    case .reduce(let r): put(6, r == .sum ? 0 : 1)
-    case .contiguous: codes.append(7)
+    case .ternary(.where): append(5)
+    case .reduce(let r): append(6); append(r == .sum ? 0 : 1)
+    case .contiguous: append(7)
     }
   }
 }
