@@ -215,7 +215,7 @@ enum GEMM {
                             col0: depth.lowerBound, depth: depth.count, into: packedA)
           blockA = .packed(packedA, depth: depth.count)
         }
-        macroKernel(depth: depth.count, a: blockA, rows: blockRows, b: panels, cols: cols,
+        macroKernel(depth: depth.count, a: blockA, rows: blockRows, b: panels, cols: cols, bShared: sharedB != nil,
                     c: cq, accumulate: accumulate)
       }
     }
@@ -281,13 +281,13 @@ enum GEMM {
   /// Every 6 x 16 register tile of one packed A block (C rows `rows`) against one block of B micro-panels
   /// (C columns `cols`).
   ///
-  /// Tiles go along each A micro-panel's row of tiles when ``runsAlongRows(depth:cols:bPacked:)`` says so:
+  /// Tiles go along each A micro-panel's row of tiles when ``runsAlongRows(depth:cols:bPacked:bShared:)`` says so:
   /// the micro-panel stays in L1 while B's panels pass, one call runs a whole row of tiles, and C is written
   /// as six sequential streams the hardware prefetches. Otherwise tiles go down each B micro-panel's column
   /// of tiles, so that the panel stays in L1 while A's panels pass.
   @inline(__always)
   private static func macroKernel(
-    depth: Int, a: APanels, rows: Range<Int>, b: BPanels, cols: Range<Int>,
+    depth: Int, a: APanels, rows: Range<Int>, b: BPanels, cols: Range<Int>, bShared: Bool,
     c: OutputMatrix, accumulate: Bool
   ) {
     let mr = F32GEMMTile.rows, nr = F32GEMMTile.cols
@@ -302,7 +302,7 @@ enum GEMM {
       }
     }
     // Plain loops: `stride(from:to:by:)` is not inlined here, and costs a call per tile.
-    if runsAlongRows(depth: depth, cols: cols.count, bPacked: b.step == nr) {
+    if runsAlongRows(depth: depth, cols: cols.count, bPacked: b.step == nr, bShared: bShared) {
       // A strided C takes each A micro-panel's full B micro-panels (never the packed edge one) in one call.
       let fullPanels = c.rowOffsets == nil && c.colOffsets == nil ? cols.count / nr : 0
       var i = 0
@@ -331,24 +331,29 @@ enum GEMM {
   }
 
   /// Whether a macro-kernel's tiles run along rows of C: always for a shallow K (at most
-  /// ``rowOrderMaxDepth``), where storing C costs more than the multiply-adds; at a deeper K for a B read in
-  /// place whose block stays in L2 while each A micro-panel passes over it (at most
-  /// ``rowOrderMaxInPlaceBFloats``) and whose row of tiles is long enough (at least
-  /// ``rowOrderMinInPlaceColumns``) to pay for reading B from L2 rather than L1 once per A micro-panel.
-  /// Kernel times, medians of interleaved runs: 10x128x400 (a linear layer's weight gradient) 10.1 -> 9.6 us
-  /// on one thread, 6.5 -> 6.0 us on two; 16x15488x72 (a row of five tiles) took 2% longer along rows,
-  /// 24x512x512 (a block of 128K floats) 3% longer. Packed B blocks keep the column order: 128x784x128 and
-  /// 256x256x256 ran 2-3% faster along rows, but 128x128x784 on two threads (a packed block of 50K floats
-  /// per tile) 15% slower.
-  private static func runsAlongRows(depth: Int, cols: Int, bPacked: Bool) -> Bool {
+  /// ``rowOrderMaxDepth``), where storing C costs more than the multiply-adds. At a deeper K, when the B block
+  /// stays in L2 while each A micro-panel passes over it and the row of tiles is long enough to pay for
+  /// reading B from L2 rather than L1: a B packed once for every tile (one thread) of at most
+  /// ``rowOrderMaxSharedBFloats``, or a B read in place (a row stride per k step) of at most
+  /// ``rowOrderMaxInPlaceBFloats`` and at least ``rowOrderMinInPlaceColumns`` wide. Kernel times, medians of
+  /// interleaved runs, one thread: 10x128x400 (a linear layer's weight gradient, B in place) 10.1 -> 9.6 us,
+  /// 128x128x784 249 -> 240 us, 128x784x128 247 -> 239 us, 256x256x256 303 -> 297 us, 512x512x512 2.49 ->
+  /// 2.45 ms, 15488x64x288 6.4-7.4 -> 5.6-5.7 ms (shared B); two threads: 10x128x400 6.5 -> 6.0 us. Kept in
+  /// column order: 16x15488x72 (B in place, a row of five tiles) took 2% longer along rows, 24x512x512 (B in
+  /// place, 128K floats) 3% longer, and 128x128x784 on two threads (each tile packing its own block of 50K
+  /// floats) 15% longer.
+  private static func runsAlongRows(depth: Int, cols: Int, bPacked: Bool, bShared: Bool) -> Bool {
     if depth <= rowOrderMaxDepth { return true }
+    if bShared { return depth &* cols <= rowOrderMaxSharedBFloats }
     return !bPacked && cols >= rowOrderMinInPlaceColumns && depth &* cols <= rowOrderMaxInPlaceBFloats
   }
 
   /// Deepest K block whose tiles always run along rows of C.
   private static let rowOrderMaxDepth = 32
-  /// Largest B block read in place, in floats, whose tiles run along rows at a deeper K (a quarter of the
-  /// reference machine's L2).
+  /// Largest shared B block, in floats, whose tiles run along rows at a deeper K (half of the reference
+  /// machine's L2).
+  private static let rowOrderMaxSharedBFloats = 1 << 17
+  /// Largest B block read in place, in floats, whose tiles run along rows at a deeper K (a quarter of that L2).
   private static let rowOrderMaxInPlaceBFloats = 1 << 16
   /// Fewest columns of C for the tiles of a B read in place to run along rows at a deeper K.
   private static let rowOrderMinInPlaceColumns = 8 * F32GEMMTile.cols
