@@ -29,18 +29,21 @@ struct GraphSignature {
     writer.append(Runtime.threads)
     for output in outputs { _ = Self.visit(output.base, walk: walk, nodes: &nodes, codes: &writer) }
     writer.append(outputs.count)
-    for output in outputs { writer.append(output.base.signatureMark.number) }
+    for output in outputs { writer.append(Self.number(output.base.signatureMark, in: walk)!) }
     codes = writer.finish()
   }
 
   /// The number this walk gave `base`, or nil when the walk did not pass it.
-  func number(of base: LazyBuffer) -> Int? {
-    base.signatureMark.walk == walk ? base.signatureMark.number : nil
-  }
+  func number(of base: LazyBuffer) -> Int? { Self.number(base.signatureMark, in: walk) }
 
   /// The first node of this walk that holds `buffer`, or nil when the walk met no such node.
-  func holder(of buffer: Buffer) -> Int? {
-    buffer.signatureMark.walk == walk ? buffer.signatureMark.number : nil
+  func holder(of buffer: Buffer) -> Int? { Self.number(buffer.signatureMark, in: walk) }
+
+  /// The number a mark (``LazyBuffer/signatureMark``, ``Buffer/signatureMark``) holds for walk `walk`, or nil
+  /// when it is another walk's.
+  @inline(__always)
+  private static func number(_ mark: (walk: Int, number: Int), in walk: Int) -> Int? {
+    mark.walk == walk ? mark.number : nil
   }
 
   /// The cache key of ``codes``.
@@ -48,10 +51,10 @@ struct GraphSignature {
 
   /// Numbers `base` after its sources and appends its code; returns its number.
   private static func visit(_ base: LazyBuffer, walk: Int, nodes: inout [LazyBuffer], codes: inout CodeWriter) -> Int {
-    if base.signatureMark.walk == walk { return base.signatureMark.number }
+    if let n = number(base.signatureMark, in: walk) { return n }
     if let buffer = base.realized {
       let n = finish(base, walk: walk, nodes: &nodes)
-      let first = buffer.signatureMark.walk == walk ? buffer.signatureMark.number : n
+      let first = number(buffer.signatureMark, in: walk) ?? n
       buffer.signatureMark = (walk, first)
       codes.append(realizedTag)
       codes.append(buffer.dtype.code)
@@ -70,7 +73,7 @@ struct GraphSignature {
     codes.append(srcs.count)
     for i in srcs.indices {
       let src = srcs[i]
-      codes.append(src.base.signatureMark.number)
+      codes.append(number(src.base.signatureMark, in: walk)!)
       codes.append(tracker: src.st)
     }
     return n
@@ -85,98 +88,6 @@ struct GraphSignature {
 
   private static let realizedTag = -1
   private static let lazyTag = -2
-}
-
-/// The codes of one walk as they are written: a buffer of its own, grown by doubling, whose appends check
-/// nothing but its capacity (an array's append also checks that it is uniquely referenced, across the walk's
-/// calls: about a fifth of a small graph's signature).
-private struct CodeWriter: ~Copyable {
-  private var start: UnsafeMutablePointer<Int>
-  private var count = 0
-  private var capacity: Int
-
-  /// Room for a matmul's graph (about 70 codes); a training step's graph grows it a few times.
-  init(capacity: Int = 128) {
-    self.capacity = capacity
-    start = .allocate(capacity: capacity)
-  }
-
-  deinit { start.deallocate() }
-
-  /// The codes written, as an array.
-  consuming func finish() -> [Int] { Array(UnsafeBufferPointer(start: start, count: count)) }
-
-  @inline(__always)
-  mutating func append(_ value: Int) {
-    if count == capacity { grow() }
-    start[count] = value
-    count &+= 1
-  }
-
-  private mutating func grow() {
-    let larger = UnsafeMutablePointer<Int>.allocate(capacity: capacity &* 2)
-    larger.moveInitialize(from: start, count: count)
-    start.deallocate()
-    start = larger
-    capacity &*= 2
-  }
-
-  mutating func append(shape: [Int]) {
-    append(shape.count)
-    for v in shape { append(v) }
-  }
-
-  mutating func append(tracker: ShapeTracker) {
-    append(tracker.viewCount)
-    for view in tracker.lower { append(view: view) }
-    append(view: tracker.last)
-  }
-
-  mutating func append(view: View) {
-    append(shape: view.shape)
-    for v in view.strides { append(v) }
-    append(view.offset)
-    if let mask = view.mask {
-      append(1)
-      for range in mask {
-        append(range.lowerBound)
-        append(range.upperBound)
-      }
-    } else {
-      append(0)
-    }
-  }
-
-  mutating func append(op: LazyOp) {
-    switch op {
-    case .buffer: append(0)
-    case .const(let value): append(1); append(Int(value.bitPattern))
-    case .empty: append(2)
-    case .unary(let u):
-      append(3)
-      switch u {
-      case .neg: append(0)
-      case .exp2: append(1)
-      case .log2: append(2)
-      case .sin: append(3)
-      case .sqrt: append(4)
-      case .cast(let d): append(5); append(d.code)
-      }
-    case .binary(let b):
-      append(4)
-      switch b {
-      case .add: append(0)
-      case .sub: append(1)
-      case .mul: append(2)
-      case .div: append(3)
-      case .max: append(4)
-      case .cmplt: append(5)
-      }
-    case .ternary(.where): append(5)
-    case .reduce(let r): append(6); append(r == .sum ? 0 : 1)
-    case .contiguous: append(7)
-    }
-  }
 }
 
 /// ``GraphSignature/codes`` as a dictionary key whose hash is one multiply-xor pass over the codes, computed
@@ -195,17 +106,4 @@ struct SignatureKey: Hashable, Sendable {
   func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
   static func == (a: SignatureKey, b: SignatureKey) -> Bool { a.digest == b.digest && a.codes == b.codes }
-}
-
-private extension DType {
-  /// A distinct number per dtype.
-  var code: Int {
-    switch self {
-    case .float32: 0
-    case .float16: 1
-    case .int32: 2
-    case .uint8: 3
-    case .bool: 4
-    }
-  }
 }
