@@ -232,7 +232,7 @@ enum GEMM {
   static let inPlaceAMaxColumns = 512
 
   /// Whether the m x k matrices of a strided A, in a product n wide, are read in place by every tile (a
-  /// last partial panel of fewer than six rows is still packed).
+  /// last partial panel of fewer than four rows is still packed).
   static func readsAInPlace(_ a: MatrixOperand, m: Int, n: Int, k: Int) -> Bool {
     a.isStrided && m &* k <= inPlaceAMaxFloats && n <= inPlaceAMaxColumns
   }
@@ -247,8 +247,9 @@ enum GEMM {
     b.isStrided && b.colStride == 1 && rows <= inPlaceBMaxRows
   }
 
-  /// `rows` of C against a single B micro-panel, reading whole six-row A panels where they lie; only a last
-  /// partial panel is packed (zero-padded) into `edgeScratch` (``APanels/inPlace(_:rows:depth:edgeScratch:)``).
+  /// `rows` of C against a single B micro-panel, reading A's panels where they lie; only a last partial panel
+  /// of fewer than four rows is packed (zero-padded) into `edgeScratch`
+  /// (``APanels/inPlace(_:rows:depth:edgeScratch:)``).
   private static func unpackedAKernel(
     _ a: MatrixOperand, rows: Range<Int>, depth: Range<Int>, b: (base: UnsafePointer<Float>, step: Int),
     cols: Range<Int>,
@@ -281,9 +282,9 @@ enum GEMM {
   /// Every 6 x 16 register tile of one packed A block (C rows `rows`) against one block of B micro-panels
   /// (C columns `cols`).
   ///
-  /// Tiles go along each A micro-panel's row of tiles when ``runsAlongRows(depth:cols:bPacked:bShared:)`` says so:
-  /// the micro-panel stays in L1 while B's panels pass, one call runs a whole row of tiles, and C is written
-  /// as six sequential streams the hardware prefetches. Otherwise tiles go down each B micro-panel's column
+  /// Tiles go along each A micro-panel's row of tiles when ``runsAlongRows(depth:cols:bPacked:bShared:)``
+  /// says so: the micro-panel stays in L1 while B's panels pass, one call runs a whole row of tiles, and C is
+  /// written as six sequential streams the hardware prefetches. Otherwise tiles go down each B micro-panel's column
   /// of tiles, so that the panel stays in L1 while A's panels pass.
   @inline(__always)
   private static func macroKernel(
