@@ -5,7 +5,8 @@ enum UnaryOp: Hashable, Sendable {
   case cast(DType)
 }
 
-enum BinaryOp: Hashable, Sendable {
+/// Raw values number the ops in graph signatures (``CodeWriter``).
+enum BinaryOp: Int, Hashable, Sendable {
   case add, sub, mul, div, max
   /// `a < b`, giving a bool.
   case cmplt
@@ -16,7 +17,8 @@ enum TernaryOp: Hashable, Sendable {
   case `where`
 }
 
-enum ReduceOp: Hashable, Sendable {
+/// Raw values number the ops in graph signatures (``CodeWriter``).
+enum ReduceOp: Int, Hashable, Sendable {
   case sum, max
 }
 

@@ -73,18 +73,9 @@ struct CodeWriter: ~Copyable {
       case .sqrt: append(4)
       case .cast(let d): append(5); append(d.code)
       }
-    case .binary(let b):
-      append(4)
-      switch b {
-      case .add: append(0)
-      case .sub: append(1)
-      case .mul: append(2)
-      case .div: append(3)
-      case .max: append(4)
-      case .cmplt: append(5)
-      }
+    case .binary(let b): append(4); append(b.rawValue)
     case .ternary(.where): append(5)
-    case .reduce(let r): append(6); append(r == .sum ? 0 : 1)
+    case .reduce(let r): append(6); append(r.rawValue)
     case .contiguous: append(7)
     }
   }
